@@ -1,0 +1,38 @@
+package io.elasticast.schemas;
+
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The pipeline's topics. Keys are always the stream id as a UTF-8 string (dead letters keep the
+ * original key bytes inside the record instead). Names are defaults; jobs may rename with
+ * {@link Topic#withName}.
+ */
+public final class Topics {
+
+  public static final String AUDIO_RAW_NAME = "audio.raw";
+  public static final String AUDIO_NORMALISED_NAME = "audio.normalised";
+  public static final String EVENTS_NAME = "classifications";
+  public static final String ALERTS_NAME = "alerts";
+  public static final String DEAD_LETTERS_NAME = "audio.dead-letters";
+
+  public final Topic<String, AudioChunk> audioRaw;
+  public final Topic<String, AudioChunk> audioNormalised;
+  public final Topic<String, ClassificationEvent> events;
+  public final Topic<String, ClassificationEvent> alerts;
+  public final Topic<String, DeadLetter> deadLetters;
+
+  public Topics(SerdeFactory serdes) {
+    audioRaw = new Topic<>(AUDIO_RAW_NAME, Serdes.String(), serdes.valueSerde(AudioChunk.class));
+    audioNormalised =
+        new Topic<>(AUDIO_NORMALISED_NAME, Serdes.String(), serdes.valueSerde(AudioChunk.class));
+    events = new Topic<>(EVENTS_NAME, Serdes.String(), serdes.valueSerde(ClassificationEvent.class));
+    alerts = new Topic<>(ALERTS_NAME, Serdes.String(), serdes.valueSerde(ClassificationEvent.class));
+    deadLetters =
+        new Topic<>(DEAD_LETTERS_NAME, Serdes.String(), serdes.valueSerde(DeadLetter.class));
+  }
+
+  /** Topics with the default, registry-free serdes. */
+  public static Topics singleObject() {
+    return new Topics(SerdeFactory.singleObject());
+  }
+}
