@@ -1,0 +1,405 @@
+package io.elasticast.kafka;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Kafka broker (KRaft, combined broker + controller, one node) in a child JVM.
+ *
+ * <p>The broker runs from the Maven-resolved jars listed in {@code broker.classpath} (written at
+ * build time), in its own JVM, so its Kafka version never meets the client version on the
+ * caller's classpath. Ports are picked free; data lives in a temp directory deleted on close.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+  /** Logged by KafkaRaftServer once the broker serves requests. */
+  static final String READY_LINE = "Kafka Server started";
+  static final String CLASSPATH_RESOURCE = "broker.classpath";
+  static final String REPO_PLACEHOLDER = "@M2_REPO@";
+
+  private final Path workDir;
+  private final Process process;
+  private final int port;
+  private final Path logFile;
+  private final Thread shutdownHook;
+  private volatile boolean closed;
+
+  private EmbeddedKafkaBroker(Path workDir, Process process, int port, Path logFile) {
+    this.workDir = workDir;
+    this.process = process;
+    this.port = port;
+    this.logFile = logFile;
+    this.shutdownHook = new Thread(this::stopQuietly, "embedded-kafka-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** Starts a broker with default options and waits until it serves requests. */
+  public static EmbeddedKafkaBroker start() {
+    return start(Options.defaults());
+  }
+
+  public static EmbeddedKafkaBroker start(Options options) {
+    List<Path> classpath = brokerClasspath(localMavenRepository());
+    Path workDir;
+    try {
+      workDir = Files.createTempDirectory("elasticast-kafka-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temp dir for the broker", e);
+    }
+    Path logFile = workDir.resolve("broker.log");
+    try {
+      int port = options.port > 0 ? options.port : freePort();
+      int controllerPort = freePort();
+      Path props = workDir.resolve("server.properties");
+      Files.writeString(props, serverProperties(workDir.resolve("data"), port, controllerPort, options));
+      Path log4j = workDir.resolve("log4j2.properties");
+      Files.writeString(log4j, LOG4J2);
+      String cp = String.join(java.io.File.pathSeparator, classpath.stream().map(Path::toString).toList());
+
+      // Format the storage directory: KRaft refuses to start on an unformatted log dir.
+      Process format = javaProcess(cp, log4j, options, "kafka.tools.StorageTool",
+          "format", "-t", randomClusterId(), "-c", props.toString(), "--ignore-formatted")
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+          .start();
+      if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+        format.destroyForcibly();
+        throw new BrokerStartException("formatting the broker's storage failed", logFile);
+      }
+
+      Process server = javaProcess(cp, log4j, options, "kafka.Kafka", props.toString())
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+          .start();
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(workDir, server, port, logFile);
+      try {
+        broker.awaitReady(options.startTimeout);
+      } catch (RuntimeException e) {
+        broker.close();
+        throw e;
+      }
+      return broker;
+    } catch (IOException e) {
+      deleteRecursively(workDir);
+      throw new UncheckedIOException("cannot start the embedded Kafka broker", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      deleteRecursively(workDir);
+      throw new IllegalStateException("interrupted while starting the embedded Kafka broker", e);
+    }
+  }
+
+  /** {@code host:port} for clients' {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  /**
+   * Creates topics (one replica) and waits until they exist. Uses the caller's kafka-clients
+   * (every caller that talks to Kafka has it); an existing topic is left as it is.
+   */
+  public void createTopics(Map<String, Integer> partitionsByTopic) {
+    Map<String, Object> config = Map.of(
+        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config)) {
+      List<org.apache.kafka.clients.admin.NewTopic> topics = new ArrayList<>();
+      partitionsByTopic.forEach((name, partitions) ->
+          topics.add(new org.apache.kafka.clients.admin.NewTopic(name, partitions, (short) 1)));
+      var result = admin.createTopics(topics);
+      for (var entry : result.values().entrySet()) {
+        try {
+          entry.getValue().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + entry.getKey() + ": "
+                + e.getCause().getMessage(), e.getCause());
+          }
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new IllegalStateException("timed out creating topic " + entry.getKey(), e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted creating topic " + entry.getKey(), e);
+        }
+      }
+    }
+  }
+
+  public void createTopic(String name, int partitions) {
+    createTopics(Map.of(name, partitions));
+  }
+
+  /** The broker's data and log directory (deleted on close). */
+  public Path workDir() {
+    return workDir;
+  }
+
+  public boolean isRunning() {
+    return !closed && process.isAlive();
+  }
+
+  /** The last {@code lines} lines of the broker's log, for error messages. */
+  public String logTail(int lines) {
+    return tail(logFile, lines);
+  }
+
+  @Override
+  public void close() {
+    stopQuietly();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException alreadyShuttingDown) {
+      // The hook is running or has run; nothing to remove.
+    }
+  }
+
+  private synchronized void stopQuietly() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    process.destroy();
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    deleteRecursively(workDir);
+  }
+
+  private void awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new BrokerStartException(
+            "the broker process exited with code " + process.exitValue(), logFile);
+      }
+      if (logContains(READY_LINE) && acceptsConnections()) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new BrokerStartException("the broker was not ready after " + timeout.toSeconds() + " s", logFile);
+  }
+
+  private boolean logContains(String text) {
+    try {
+      return Files.exists(logFile) && Files.readString(logFile, StandardCharsets.ISO_8859_1).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private boolean acceptsConnections() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  // ---- configuration -------------------------------------------------------------------------
+
+  /** Broker options; {@link #defaults()} suits tests and the demo. */
+  public static final class Options {
+    int port;
+    int defaultPartitions = 1;
+    String heap = "-Xmx512m";
+    Duration startTimeout = Duration.ofSeconds(60);
+    final Map<String, String> overrides = new TreeMap<>();
+
+    public static Options defaults() {
+      return new Options();
+    }
+
+    /** A fixed client port (0 = pick a free one). */
+    public Options port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Options defaultPartitions(int partitions) {
+      this.defaultPartitions = partitions;
+      return this;
+    }
+
+    public Options heap(String xmx) {
+      this.heap = xmx;
+      return this;
+    }
+
+    public Options startTimeout(Duration timeout) {
+      this.startTimeout = timeout;
+      return this;
+    }
+
+    /** Any broker property, written last into server.properties. */
+    public Options property(String key, String value) {
+      overrides.put(key, value);
+      return this;
+    }
+  }
+
+  static String serverProperties(Path dataDir, int port, int controllerPort, Options options) {
+    Map<String, String> p = new TreeMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dataDir.toString());
+    p.put("num.partitions", Integer.toString(options.defaultPartitions));
+    // One node: every internal topic must make do with one replica.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "4");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "4");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("auto.create.topics.enable", "true");
+    // Flink's exactly-once sink needs transaction timeouts up to 15 minutes.
+    p.put("transaction.max.timeout.ms", "900000");
+    p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+    p.putAll(options.overrides);
+    StringBuilder sb = new StringBuilder();
+    p.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    return sb.toString();
+  }
+
+  private static final String LOG4J2 = String.join("\n",
+      "status = warn",
+      "appender.console.type = Console",
+      "appender.console.name = STDOUT",
+      "appender.console.layout.type = PatternLayout",
+      "appender.console.layout.pattern = [%d] %p %m (%c)%n",
+      "rootLogger.level = INFO",
+      "rootLogger.appenderRef.stdout.ref = STDOUT",
+      "logger.kafka.name = org.apache.kafka",
+      "logger.kafka.level = WARN",
+      "logger.raftserver.name = kafka.server.KafkaRaftServer",
+      "logger.raftserver.level = INFO",
+      "");
+
+  private static ProcessBuilder javaProcess(String classpath, Path log4j, Options options,
+      String mainClass, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(options.heap);
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Djava.awt.headless=true");
+    cmd.add("-Dlog4j2.configurationFile=" + log4j.toUri());
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true);
+  }
+
+  // ---- classpath -----------------------------------------------------------------------------
+
+  static Path localMavenRepository() {
+    String configured = System.getProperty("maven.repo.local");
+    if (configured != null && !configured.isBlank()) {
+      return Paths.get(configured);
+    }
+    return Paths.get(System.getProperty("user.home"), ".m2", "repository");
+  }
+
+  /** The broker's jars, resolved against {@code repo}; a clear error if any is missing. */
+  static List<Path> brokerClasspath(Path repo) {
+    String listing;
+    try (InputStream in = EmbeddedKafkaBroker.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(CLASSPATH_RESOURCE + " is missing from the classpath: "
+            + "build the embedded-kafka module with Maven (mvn install) first");
+      }
+      listing = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<Path> jars = new ArrayList<>();
+    List<Path> missing = new ArrayList<>();
+    for (String entry : listing.split(";")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      Path jar = Paths.get(entry.trim().replace(REPO_PLACEHOLDER, repo.toString()));
+      (Files.isRegularFile(jar) ? jars : missing).add(jar);
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("the Kafka broker's jars are not in the local Maven repository "
+          + repo + " (" + missing.size() + " missing, e.g. " + missing.get(0)
+          + "): run `mvn -pl embedded-kafka install` once with network access");
+    }
+    return jars;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  private static String randomClusterId() {
+    byte[] b = new byte[16];
+    new SecureRandom().nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no broker log: " + e.getMessage() + ")";
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: a temp dir left behind is not worth failing a shutdown for.
+    }
+  }
+
+  /** The broker did not come up; the message carries the tail of its log. */
+  public static final class BrokerStartException extends IllegalStateException {
+    BrokerStartException(String what, Path logFile) {
+      super("embedded Kafka broker failed to start: " + what + "\n--- broker log (last 40 lines) ---\n"
+          + tail(logFile, 40));
+    }
+  }
+}
