@@ -1,0 +1,61 @@
+package io.elasticast.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every current schema must read data written with each committed earlier version (backward) and
+ * be readable by readers of each earlier version (forward). A change that breaks either fails here.
+ */
+class SchemaCompatibilityUnitTest {
+
+  static List<Schema> currentRecords() {
+    return List.of(AudioChunk.getClassSchema(), ClassificationEvent.getClassSchema(),
+        DeadLetter.getClassSchema());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("currentRecords")
+  void shouldStayBackwardAndForwardCompatibleWithEveryReleasedVersion(Schema current) {
+    List<Schema> history = SchemaHistory.previousVersionsOf(current.getName());
+    assertThat(history).as("committed versions of " + current.getName()).isNotEmpty();
+    for (Schema previous : history) {
+      assertCompatible("backward (new reads old)", current, previous);
+      assertCompatible("forward (old reads new)", previous, current);
+    }
+  }
+
+  @Test
+  void shouldListEveryNamedTypeInEachReleasedVersion() {
+    for (String v : SchemaHistory.VERSIONS) {
+      Map<String, Schema> types = SchemaHistory.version(v);
+      assertThat(types).containsKeys("AudioChunk", "ClassificationEvent", "DeadLetter");
+    }
+  }
+
+  @Test
+  void shouldDetectABreakingChange() {
+    // A new required field without a default: old data can no longer be read.
+    Schema previous = SchemaHistory.previousVersionsOf("AudioChunk").get(0);
+    String json = AudioChunk.getClassSchema().toString()
+        .replace("{\"name\":\"channels\"", "{\"name\":\"gainDb\",\"type\":\"float\"},{\"name\":\"channels\"");
+    Schema broken = new Schema.Parser().parse(json);
+    assertThat(SchemaCompatibility.checkReaderWriterCompatibility(broken, previous).getType())
+        .isEqualTo(SchemaCompatibilityType.INCOMPATIBLE);
+  }
+
+  private static void assertCompatible(String direction, Schema reader, Schema writer) {
+    var result = SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);
+    assertThat(result.getType())
+        .as(direction + " for " + reader.getName() + ": " + result.getDescription())
+        .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+  }
+}
