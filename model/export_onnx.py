@@ -1,0 +1,144 @@
+"""Export ElasticAST's serving graph (flat tokens, see README.md) to ONNX plus model.json and a parity fixture.
+
+  /usr/bin/python3 model/export_onnx.py --random-init --name tiny-random      # tiny untrained model for tests
+  /usr/bin/python3 model/export_onnx.py --checkpoint model/runs/elastic/ckpt.pt --name small
+
+Writes model/artifacts/elasticast-<name>.onnx, model/artifacts/model.json (or --json-name) and
+model/artifacts/fixtures/elasticast-<name>-parity.json (inputs + expected PyTorch logits).
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from elasticast import LABELS, PATCH, ElasticAST, ElasticASTConfig, ServingGraph, pack_rows, flatten_rows, patchify  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ARTIFACTS = os.path.join(HERE, "artifacts")
+INPUT_NAMES = ["patches", "freq_pos", "time_pos", "sample_ids", "rows"]
+OUTPUT_NAMES = ["logits"]
+OPSET = 17
+FRAME_SHIFTS_MS = [10, 15, 20, 25, 30, 35, 40]
+# AudioSet statistics (AST recipe); only used by --random-init, trained models carry their training-set stats
+AUDIOSET_MEAN, AUDIOSET_STD = -4.2677393, 4.5689974
+TINY = dict(d_model=64, depth=2, heads=2)
+
+
+def serving_example(frames_per_window, max_row_tokens, seed=0):
+    """Random fbank windows of the given frame counts -> serving inputs (flat tokens + rows)."""
+    g = torch.Generator().manual_seed(seed)
+    samples = [patchify(torch.randn(n, 128, generator=g)) for n in frames_per_window]
+    return flatten_rows(*pack_rows(samples, max_row_tokens))
+
+
+def export(model: ElasticAST, path: str):
+    model.eval()
+    # two rows, one with several windows, padding slots present: every dynamic dim differs from the others
+    example = serving_example([48, 100, 20, 64], max_row_tokens=64)
+    dyn = {"patches": {0: "tokens"}, "freq_pos": {0: "tokens"}, "time_pos": {0: "tokens"},
+           "sample_ids": {0: "tokens"}, "rows": {0: "rows", 1: "row_tokens"}, "logits": {0: "windows"}}
+    with torch.no_grad():
+        torch.onnx.export(ServingGraph(model), example, path, opset_version=OPSET, input_names=INPUT_NAMES,
+                          output_names=OUTPUT_NAMES, dynamic_axes=dyn, do_constant_folding=True)
+    import onnx
+    onnx.checker.check_model(onnx.load(path))
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def model_json(cfg: ElasticASTConfig, onnx_file, digest, model_id, mean, std, frame_shifts, recipe):
+    return {
+        "model_id": model_id,
+        "labels": LABELS,
+        "patch_size": PATCH,
+        "num_mel_bins": cfg.num_mel_bins,
+        "frame_shifts_ms": frame_shifts,
+        "max_time_positions": cfg.max_time_positions,
+        "max_row_tokens": 2048,
+        "mean": mean,
+        "std": std,
+        "normalisation": "(x - mean) / (2 * std)",
+        "output_activation": "softmax",
+        "onnx_file": onnx_file,
+        "sha256": digest,
+        "opset": OPSET,
+        "data_recipe_version": recipe,
+        "inputs": INPUT_NAMES,
+        "outputs": OUTPUT_NAMES,
+        "d_model": cfg.d_model,
+        "depth": cfg.depth,
+        "heads": cfg.heads,
+        "fbank": {"frame_length_ms": 25, "window_type": "hanning", "htk_compat": True, "use_energy": False,
+                  "dither": 0.0, "sample_frequency": 16000, "remove_dc_offset": True, "preemphasis_coefficient": 0.97,
+                  "clip_mean_subtraction": False},
+    }
+
+
+def fixture(model: ElasticAST, onnx_file, seed=1):
+    """Parity fixture: five windows of different lengths packed into rows of 96 tokens (several windows per
+    row, padding slots), inputs and expected logits as flat row-major lists with shapes."""
+    patches, freq_pos, time_pos, sample_ids, rows = serving_example([16, 40, 100, 33, 160, 17], 96, seed)
+    with torch.no_grad():
+        logits = model.eval().forward_flat(patches, freq_pos, time_pos, sample_ids, rows)
+
+    def t(x, dtype):
+        return {"dtype": dtype, "shape": list(x.shape), "data": x.reshape(-1).tolist()}
+    return {
+        "onnx_file": onnx_file,
+        "tolerance": 1e-4,
+        "inputs": {"patches": t(patches, "float32"), "freq_pos": t(freq_pos, "int64"),
+                   "time_pos": t(time_pos, "int64"), "sample_ids": t(sample_ids, "int64"), "rows": t(rows, "int64")},
+        "outputs": {"logits": t(logits, "float32")},
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", help="checkpoint written by train.py")
+    ap.add_argument("--random-init", action="store_true", help="untrained tiny model (d=64, depth 2, 2 heads)")
+    ap.add_argument("--name", required=True, help="artifact name: elasticast-<name>.onnx")
+    ap.add_argument("--json-name", default="model.json", help="metadata file name in the artifacts dir")
+    ap.add_argument("--out-dir", default=ARTIFACTS)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if bool(args.checkpoint) == bool(args.random_init):
+        ap.error("give exactly one of --checkpoint or --random-init")
+    torch.manual_seed(args.seed)
+    if args.random_init:
+        cfg = ElasticASTConfig(**TINY)
+        model = ElasticAST(cfg)
+        mean, std, shifts, recipe = AUDIOSET_MEAN, AUDIOSET_STD, FRAME_SHIFTS_MS, "none (random init)"
+    else:
+        ckpt = torch.load(args.checkpoint, map_location="cpu")
+        cfg = ElasticASTConfig(**ckpt["model_args"])
+        model = ElasticAST(cfg)
+        model.load_state_dict(ckpt["model"])
+        mean, std = ckpt["mean"], ckpt["std"]
+        shifts, recipe = ckpt.get("frame_shifts_ms", FRAME_SHIFTS_MS), ckpt["data_recipe_version"]
+    model.eval()
+    os.makedirs(os.path.join(args.out_dir, "fixtures"), exist_ok=True)
+    onnx_file = f"elasticast-{args.name}.onnx"
+    onnx_path = os.path.join(args.out_dir, onnx_file)
+    export(model, onnx_path)
+    meta = model_json(cfg, onnx_file, sha256(onnx_path), f"elasticast-{args.name}", mean, std, shifts, recipe)
+    with open(os.path.join(args.out_dir, args.json_name), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    with open(os.path.join(args.out_dir, "fixtures", f"elasticast-{args.name}-parity.json"), "w") as f:
+        json.dump(fixture(model, onnx_file), f)
+    size = os.path.getsize(onnx_path) / 1e6
+    print(f"wrote {onnx_path} ({size:.2f} MB), {args.json_name}, fixtures/elasticast-{args.name}-parity.json")
+
+
+if __name__ == "__main__":
+    main()

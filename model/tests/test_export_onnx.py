@@ -1,0 +1,73 @@
+"""The exported serving graph: valid ONNX, dynamic dims, signature as model.json says, committed fixtures agree."""
+import glob
+import hashlib
+import json
+import os
+
+import onnx
+import pytest
+import torch
+
+import export_onnx
+from elasticast import LABELS, ElasticAST, ElasticASTConfig
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "artifacts")
+ONNX_TYPES = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64"}
+
+
+def signature(model_proto):
+    def io(values):
+        return [(v.name, ONNX_TYPES[v.type.tensor_type.elem_type],
+                 [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]) for v in values]
+    return io(model_proto.graph.input), io(model_proto.graph.output)
+
+
+def check_contract(model_proto, meta):
+    onnx.checker.check_model(model_proto)
+    inputs, outputs = signature(model_proto)
+    assert [n for n, _, _ in inputs] == meta["inputs"] == ["patches", "freq_pos", "time_pos", "sample_ids", "rows"]
+    assert [n for n, _, _ in outputs] == meta["outputs"] == ["logits"]
+    shapes = {n: (t, s) for n, t, s in inputs + outputs}
+    assert shapes["patches"] == ("float32", ["tokens", 256])
+    for name in ("freq_pos", "time_pos", "sample_ids"):
+        assert shapes[name] == ("int64", ["tokens"])
+    assert shapes["rows"][0] == "int64" and all(isinstance(d, str) for d in shapes["rows"][1])  # both dims dynamic
+    assert shapes["logits"][0] == "float32" and isinstance(shapes["logits"][1][0], str)
+    assert model_proto.opset_import[0].version == 17
+
+
+def test_fresh_export_is_valid_and_matches_its_metadata(tmp_path):
+    torch.manual_seed(0)
+    cfg = ElasticASTConfig(d_model=32, depth=1, heads=2)
+    path = str(tmp_path / "m.onnx")
+    export_onnx.export(ElasticAST(cfg), path)
+    meta = export_onnx.model_json(cfg, "m.onnx", export_onnx.sha256(path), "t", -4.0, 4.0, [10, 20], "test")
+    check_contract(onnx.load(path), meta)
+    assert meta["labels"] == LABELS and meta["max_time_positions"] == cfg.max_time_positions
+
+
+@pytest.mark.parametrize("meta_path", sorted(glob.glob(os.path.join(ARTIFACTS, "model*.json"))))
+def test_committed_artifacts_match_their_metadata(meta_path):
+    meta = json.load(open(meta_path))
+    onnx_path = os.path.join(ARTIFACTS, meta["onnx_file"])
+    with open(onnx_path, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == meta["sha256"]
+    assert os.path.getsize(onnx_path) < 20e6
+    check_contract(onnx.load(onnx_path), meta)
+    assert meta["labels"] == LABELS
+    assert meta["patch_size"] == 16 and meta["num_mel_bins"] == 128 and meta["output_activation"] == "softmax"
+    assert meta["std"] > 0 and set(meta["frame_shifts_ms"]) <= set(range(10, 41, 5))
+
+
+def test_committed_fixtures_are_consistent():
+    fixtures = sorted(glob.glob(os.path.join(ARTIFACTS, "fixtures", "*-parity.json")))
+    assert fixtures, "no parity fixture committed"
+    for path in fixtures:
+        fx = json.load(open(path))
+        ins = fx["inputs"]
+        T = ins["patches"]["shape"][0]
+        rows = torch.tensor(ins["rows"]["data"]).reshape(ins["rows"]["shape"])
+        real = rows[rows < T]
+        assert sorted(real.tolist()) == list(range(T))  # every token sits in exactly one row slot
+        ids = ins["sample_ids"]["data"]
+        assert ids == sorted(ids) and fx["outputs"]["logits"]["shape"] == [ids[-1] + 1, len(LABELS)]
