@@ -1,0 +1,75 @@
+package io.elasticast.app;
+
+import io.elasticast.schemas.Topic;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Plain Kafka clients for tests: typed by a {@link Topic}, waiting with deadlines, never sleeps. */
+final class KafkaClients {
+
+  private KafkaClients() {}
+
+  static void createTopic(String bootstrap, String name, int partitions) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+    }
+  }
+
+  static <V> void produce(String bootstrap, Topic<String, V> topic, List<V> values,
+      java.util.function.Function<V, String> keyOf) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<String, V> producer = new KafkaProducer<>(p,
+        topic.keySerde().serializer(), topic.valueSerde().serializer())) {
+      for (V v : values) {
+        producer.send(new ProducerRecord<>(topic.name(), keyOf.apply(v), v));
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * Reads until {@code expected} records arrived and then {@code quiet} passed with nothing new
+   * (so duplicates would show), or until {@code deadline}.
+   */
+  static <V> List<ConsumerRecord<String, V>> consume(String bootstrap, Topic<String, V> topic,
+      String isolation, int expected, Duration quiet, Duration deadline) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+    List<ConsumerRecord<String, V>> out = new ArrayList<>();
+    try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(p,
+        topic.keySerde().deserializer(), topic.valueSerde().deserializer())) {
+      consumer.subscribe(List.of(topic.name()));
+      long end = System.nanoTime() + deadline.toNanos();
+      long lastNew = System.nanoTime();
+      while (System.nanoTime() < end) {
+        var records = consumer.poll(Duration.ofMillis(200));
+        records.forEach(out::add);
+        if (!records.isEmpty()) {
+          lastNew = System.nanoTime();
+        }
+        if (out.size() >= expected && System.nanoTime() - lastNew > quiet.toNanos()) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}
