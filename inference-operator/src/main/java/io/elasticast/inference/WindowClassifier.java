@@ -1,0 +1,103 @@
+package io.elasticast.inference;
+
+import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.PackStats;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Classifies a batch of windows: rejects what the model cannot take (with a reason), plans the
+ * rest into calls ({@link PackPlanner}), encodes each call ({@link PackedBatchEncoder}) and runs
+ * it ({@link OrtClassifier}). Every input window comes back either scored or rejected. Not
+ * thread-safe: one per Flink subtask or CLI run.
+ */
+public final class WindowClassifier implements AutoCloseable {
+
+  /** Logits of one window and how the call that scored it was packed. */
+  public record Scored(SpectrogramWindow window, float[] logits, PackStats packStats) {}
+
+  /** A window the model cannot take, and why. */
+  public record Rejected(SpectrogramWindow window, String reason) {}
+
+  /** Scored windows in input order (rejected ones omitted) and the rejected ones. */
+  public record Outcome(List<Scored> scored, List<Rejected> rejected, int calls) {}
+
+  private final OrtClassifier runtime;
+  private final Patchifier patchifier;
+  private final PackPlanner planner;
+  private final PackedBatchEncoder encoder;
+
+  public WindowClassifier(OrtClassifier runtime, Patchifier patchifier, PackPlanner planner) {
+    this.runtime = runtime;
+    this.patchifier = patchifier;
+    this.planner = planner;
+    this.encoder = new PackedBatchEncoder(patchifier);
+  }
+
+  /** A planner whose rows fit any window the model's time table can place. */
+  public static PackPlanner defaultPlanner(ModelConfig config, int maxCallTokens) {
+    int maxRow = config.maxTokensPerWindow();
+    return new PackPlanner(maxRow, Math.max(maxRow, maxCallTokens),
+        PackPlanner.CostModel.forModel(Math.max(1, config.dModel()), config.depth()));
+  }
+
+  public Outcome classify(List<SpectrogramWindow> windows) {
+    List<Rejected> rejected = new ArrayList<>();
+    List<SpectrogramWindow> accepted = new ArrayList<>();
+    for (SpectrogramWindow w : windows) {
+      String reason = patchifier.rejectionReason(w);
+      if (reason == null) {
+        accepted.add(w);
+      } else {
+        rejected.add(new Rejected(w, reason));
+      }
+    }
+    int[] tokens = accepted.stream().mapToInt(patchifier::tokens).toArray();
+    PackPlanner.Plan plan = planner.plan(tokens);
+    for (int i : plan.oversize()) {
+      rejected.add(new Rejected(accepted.get(i), "window has " + tokens[i]
+          + " tokens, more than the " + planner.maxRowTokens() + "-token attention row budget"));
+    }
+    Scored[] byInput = new Scored[accepted.size()];
+    for (PackPlanner.Call call : plan.calls()) {
+      PackedBatchEncoder.PackedBatch batch = encoder.encode(accepted, call);
+      long start = System.nanoTime();
+      float[][] logits = runtime.run(batch);
+      long micros = (System.nanoTime() - start) / 1000;
+      PackStats stats = new PackStats(batch.windows(), batch.rowCount(), batch.tokens(),
+          call.slots(), (float) batch.tokens() / call.slots(), micros);
+      int[] order = batch.windowOrder();
+      for (int k = 0; k < order.length; k++) {
+        byInput[order[k]] = new Scored(accepted.get(order[k]), logits[k], stats);
+      }
+    }
+    List<Scored> scored = new ArrayList<>();
+    for (Scored s : byInput) {
+      if (s != null) {
+        scored.add(s);
+      }
+    }
+    return new Outcome(scored, rejected, plan.calls().size());
+  }
+
+  public OrtClassifier runtime() {
+    return runtime;
+  }
+
+  public Patchifier patchifier() {
+    return patchifier;
+  }
+
+  public PackPlanner planner() {
+    return planner;
+  }
+
+  public PackedBatchEncoder encoder() {
+    return encoder;
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+  }
+}

@@ -1,0 +1,54 @@
+package io.elasticast.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelConfigUnitTest {
+
+  static final String JSON = """
+      {"labels": ["speech","siren","alarm","piano","strings","brass","woodwind","drums","engine","noise"],
+       "patch_size": 16, "num_mel_bins": 128, "frame_shifts_ms": [10, 20, 40],
+       "max_time_positions": 192, "mean": -4.27, "std": 4.57, "output_activation": "softmax",
+       "onnx_file": "m.onnx", "sha256": "ABC", "model_id": "tiny", "data_recipe_version": "3",
+       "inputs": [{"name": "patches"}, {"name": "freq_pos"}, {"name": "time_pos"},
+                  {"name": "sample_ids"}, {"name": "rows"}],
+       "outputs": ["logits"], "d_model": 192, "depth": 6, "heads": 3, "something_new": 1}
+      """;
+
+  @TempDir Path dir;
+
+  @Test
+  void shouldReadTheExportedConfig() throws IOException {
+    Files.writeString(dir.resolve("model.json"), JSON);
+    ModelConfig c = ModelConfig.load(dir);
+    assertThat(c.labels()).hasSize(10).startsWith("speech", "siren");
+    assertThat(c.freqPositions()).isEqualTo(8);
+    assertThat(c.maxTokensPerWindow()).isEqualTo(192 * 8);
+    assertThat(c.frameShiftsMs()).containsExactly(10, 20, 40);
+    assertThat(c.std()).isEqualTo(4.57f);
+    assertThat(c.outputActivation()).isEqualTo(ModelConfig.OutputActivation.SOFTMAX);
+    assertThat(c.sha256()).isEqualTo("abc");
+    assertThat(c.inputs()).containsExactlyElementsOf(ModelConfig.CONTRACT_INPUTS);
+    assertThat(c.onnxPath()).isEqualTo(dir.resolve("m.onnx"));
+    assertThat(c.dModel()).isEqualTo(192);
+  }
+
+  @Test
+  void shouldNameAMissingField() throws IOException {
+    Files.writeString(dir.resolve("model.json"), JSON.replace("\"max_time_positions\": 192,", ""));
+    assertThatThrownBy(() -> ModelConfig.load(dir)).isInstanceOf(InvalidModelException.class)
+        .hasMessageContaining("max_time_positions");
+  }
+
+  @Test
+  void shouldRefuseADirectoryWithoutConfig() {
+    assertThatThrownBy(() -> ModelConfig.load(dir)).isInstanceOf(InvalidModelException.class)
+        .hasMessageContaining("no model.json");
+  }
+}

@@ -1,0 +1,162 @@
+package io.elasticast.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.elasticast.inference.PackPlanner.Call;
+import io.elasticast.inference.PackPlanner.CostModel;
+import io.elasticast.inference.PackPlanner.Plan;
+import io.elasticast.inference.PackPlanner.Row;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PackPlannerUnitTest {
+
+  private static final CostModel D192 = CostModel.forModel(192, 6);
+  private static final int MAX_ROW = 1536;
+  private static final int MAX_CALL = 4096;
+  private final PackPlanner planner = new PackPlanner(MAX_ROW, MAX_CALL, D192);
+
+  /** Token counts of windows 0.5–10 s at 10–40 ms shifts (8 freq patches each), plus oversize. */
+  private static int[] randomTokens(Random rnd, int n) {
+    int[] t = new int[n];
+    for (int i = 0; i < n; i++) {
+      t[i] = rnd.nextInt(20) == 0 ? MAX_ROW + 1 + rnd.nextInt(500) : 8 * (1 + rnd.nextInt(62));
+    }
+    return t;
+  }
+
+  @Test
+  void shouldPlaceEveryWindowInExactlyOneSlotWithinBudgets() {
+    for (long seed = 0; seed < 200; seed++) {
+      Random rnd = new Random(seed);
+      int[] tokens = randomTokens(rnd, rnd.nextInt(120));
+      Plan plan = planner.plan(tokens);
+
+      int[] seen = new int[tokens.length];
+      for (int i : plan.oversize()) {
+        assertThat(tokens[i]).isGreaterThan(MAX_ROW);
+        seen[i]++;
+      }
+      for (Call call : plan.calls()) {
+        assertThat(call.width()).isLessThanOrEqualTo(MAX_ROW);
+        assertThat(call.tokens()).isLessThanOrEqualTo(MAX_CALL);
+        int callTokens = 0;
+        for (Row row : call.rows()) {
+          int rowTokens = Arrays.stream(row.windows()).map(w -> tokens[w]).sum();
+          assertThat(rowTokens).isEqualTo(row.tokens()).isLessThanOrEqualTo(call.width());
+          callTokens += rowTokens;
+          for (int w : row.windows()) {
+            seen[w]++;
+          }
+        }
+        assertThat(callTokens).isEqualTo(call.tokens());
+      }
+      assertThat(Arrays.stream(seen).allMatch(n -> n == 1)).as("seed %d", seed).isTrue();
+    }
+  }
+
+  @Test
+  void shouldPlanDeterministically() {
+    int[] tokens = randomTokens(new Random(7), 300);
+    assertThat(describe(planner.plan(tokens))).isEqualTo(describe(planner.plan(tokens.clone())));
+  }
+
+  @Test
+  void shouldReportTheCostOfItsOwnPlan() {
+    int[] tokens = randomTokens(new Random(3), 80);
+    Plan plan = planner.plan(tokens);
+    double recomputed = plan.calls().stream()
+        .mapToDouble(c -> D192.callCost(c.rows().size(), c.width(), c.tokens())).sum();
+    assertThat(plan.cost()).isCloseTo(recomputed, within(1e-6));
+  }
+
+  @Test
+  void shouldCostNoMoreThanSimplerLayouts() {
+    for (long seed = 0; seed < 100; seed++) {
+      int[] tokens = Arrays.stream(randomTokens(new Random(seed), 60))
+          .filter(t -> t <= MAX_ROW).toArray();
+      if (tokens.length == 0) {
+        continue;
+      }
+      double planned = planner.plan(tokens).cost();
+      // one window per call
+      double oneAtATime = Arrays.stream(tokens).mapToDouble(t -> D192.callCost(1, t, t)).sum();
+      // padded batches of 8 in arrival order: each window its own row, padded to the longest
+      double padded = 0;
+      for (int i = 0; i < tokens.length; i += 8) {
+        int[] batch = Arrays.copyOfRange(tokens, i, Math.min(tokens.length, i + 8));
+        padded += D192.callCost(batch.length, Arrays.stream(batch).max().getAsInt(),
+            Arrays.stream(batch).sum());
+      }
+      assertThat(planned).isLessThanOrEqualTo(oneAtATime).isLessThanOrEqualTo(padded + 1e-9);
+    }
+  }
+
+  @Test
+  void shouldLetShortWindowsShareARowOnlyWhenALongOneSetsTheWidth() {
+    // a row padded to 496 has 96 spare slots after a 400-token window: a 96-token window fills
+    // them for free where calls are dear (a GPU-like fixed cost per call)
+    PackPlanner dearCalls = new PackPlanner(MAX_ROW, MAX_CALL, new CostModel(
+        D192.attentionPerSlotPair(), D192.perPaddingSlot(), 300));
+    Plan plan = dearCalls.plan(new int[] {96, 400, 496});
+    assertThat(plan.calls()).hasSize(1);
+    assertThat(plan.calls().get(0).rows()).extracting(Row::windows)
+        .containsExactly(new int[] {2}, new int[] {1, 0});
+    // where calls are cheap (this CPU), separate calls beat padding 400 and 96 up to 496
+    assertThat(planner.plan(new int[] {96, 400, 496}).calls()).hasSize(3);
+
+    // equal short windows alone: one per row, no sharing (sharing would only add L²)
+    Plan alone = planner.plan(new int[] {48, 48, 48, 48});
+    assertThat(alone.calls()).hasSize(1);
+    assertThat(alone.calls().get(0).rows()).allSatisfy(r -> assertThat(r.windows()).hasSize(1));
+    assertThat(alone.calls().get(0).width()).isEqualTo(48);
+  }
+
+  @Test
+  void shouldGroupSimilarLengthsIntoSeparateCalls() {
+    // 4 long and 40 short windows: padding the short ones to the long width costs more than a call
+    int[] tokens = new int[44];
+    Arrays.fill(tokens, 0, 4, 496);
+    Arrays.fill(tokens, 4, 44, 48);
+    Plan plan = planner.plan(tokens);
+    assertThat(plan.calls()).extracting(Call::width).contains(496, 48);
+    assertThat(plan.slots()).isLessThan(44 * 496 / 4); // far from padding everything to 496
+  }
+
+  @Test
+  void shouldRejectOversizeWindowsAndPlanNothingForNoWindows() {
+    Plan plan = planner.plan(new int[] {16, MAX_ROW + 8, 8});
+    assertThat(plan.oversize()).containsExactly(1);
+    assertThat(plan.calls()).flatExtracting(Call::rows).hasSize(2);
+    assertThat(planner.plan(new int[0]).calls()).isEmpty();
+    assertThatThrownBy(() -> planner.plan(new int[] {0})).hasMessageContaining("no tokens");
+  }
+
+  @Test
+  void shouldWeighAttentionAgainstLinearLayersAsMeasured() {
+    // the issue measured: rows of 512 add ≈ 44 % FLOPs over the linear layers at d=192
+    double attentionShare = D192.attentionPerSlotPair() * 512 * 512 / 512;
+    assertThat(attentionShare).isCloseTo(0.44, within(0.02));
+    // one ORT call's fixed cost is worth a few tokens, not hundreds
+    assertThat(D192.perCall()).isBetween(2.0, 40.0);
+    // cost grows with the square of the row width
+    assertThat(D192.callCost(1, 200, 200) - D192.callCost(1, 100, 100) - 100)
+        .isCloseTo(3 * D192.attentionPerSlotPair() * 100 * 100, within(1e-6));
+  }
+
+  private static List<String> describe(Plan plan) {
+    List<String> out = new ArrayList<>();
+    out.add(Arrays.toString(plan.oversize()));
+    for (Call c : plan.calls()) {
+      StringBuilder sb = new StringBuilder("w" + c.width());
+      c.rows().forEach(r -> sb.append(Arrays.toString(r.windows())));
+      out.add(sb.toString());
+    }
+    return out;
+  }
+}
