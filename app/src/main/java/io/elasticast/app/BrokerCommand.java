@@ -2,11 +2,14 @@ package io.elasticast.app;
 
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.Topics;
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code elasticast broker}: a real single-node Kafka broker in the foreground, until Ctrl-C. */
 @Command(
@@ -15,43 +18,58 @@ import picocli.CommandLine.Option;
     description = "Start an embedded Kafka broker (KRaft) in the foreground and print its bootstrap address.")
 public final class BrokerCommand implements java.util.concurrent.Callable<Integer> {
 
-  @Option(names = "--port", description = "Client port (default: 9092; 0 picks a free port).")
+  static final String READY_PREFIX = "Kafka broker ready: bootstrap.servers=";
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--port", description = "Client port (default: ${DEFAULT-VALUE}; 0 picks a free port).")
   int port = 9092;
 
   @Option(names = "--partitions", description = "Partitions of the pipeline's topics (default: ${DEFAULT-VALUE}).")
   int partitions = 4;
 
-  @Option(names = "--no-topics", negatable = true,
-      description = "Create the pipeline's topics at start (default: true).")
+  @Option(names = "--topics", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Create the pipeline's topics at start (default: ${DEFAULT-VALUE}).")
   boolean createTopics = true;
+
+  /** Counted down by Ctrl-C (the shutdown hook) or by a test. */
+  final CountDownLatch stop = new CountDownLatch(1);
 
   @Override
   public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
     EmbeddedKafkaBroker broker;
     try {
       broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
           .port(port).defaultPartitions(partitions));
     } catch (IllegalStateException e) {
-      System.err.println("error: " + e.getMessage());
+      spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("stopping the broker and deleting its data ...");
-      broker.close();
-      stopped.countDown();
-    }, "broker-command-shutdown"));
-    if (createTopics) {
-      Map<String, Integer> topics = new LinkedHashMap<>();
-      for (String t : pipelineTopics()) {
-        topics.put(t, partitions);
+    Thread hook = new Thread(stop::countDown, "broker-command-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (broker) {
+      if (createTopics) {
+        Map<String, Integer> topics = new LinkedHashMap<>();
+        for (String t : pipelineTopics()) {
+          topics.put(t, partitions);
+        }
+        broker.createTopics(topics);
+        out.println("topics: " + String.join(", ", topics.keySet()));
       }
-      broker.createTopics(topics);
-      System.out.println("topics: " + String.join(", ", topics.keySet()));
+      out.println(READY_PREFIX + broker.bootstrapServers());
+      out.println("data: " + broker.workDir() + " (deleted on exit). Press Ctrl-C to stop.");
+      out.flush();
+      stop.await();
+      out.println("stopping the broker and deleting its data ...");
+      out.flush();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook already ran.
+      }
     }
-    System.out.println("Kafka broker ready: bootstrap.servers=" + broker.bootstrapServers());
-    System.out.println("data: " + broker.workDir() + " (deleted on exit). Press Ctrl-C to stop.");
-    stopped.await();
     return 0;
   }
 
