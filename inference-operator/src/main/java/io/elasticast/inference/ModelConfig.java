@@ -57,11 +57,17 @@ public record ModelConfig(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Reads {@code dir/model.json}; a missing file or field is an {@link InvalidModelException}. */
-  public static ModelConfig load(Path dir) {
-    Path file = dir.resolve(FILE_NAME);
+  /**
+   * Reads {@code path/model.json} when {@code path} is a directory, else the config file itself
+   * (e.g. {@code model-tiny-random.json}); its ONNX file is resolved next to it. A missing file or
+   * field is an {@link InvalidModelException}.
+   */
+  public static ModelConfig load(Path path) {
+    Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
+    Path dir = file.toAbsolutePath().getParent();
     if (!Files.isRegularFile(file)) {
-      throw new InvalidModelException("no " + FILE_NAME + " in model directory " + dir);
+      throw new InvalidModelException("no model config " + file + " (expected " + FILE_NAME
+          + " in a model directory)");
     }
     JsonNode root;
     try {

@@ -49,6 +49,6 @@ class ModelConfigUnitTest {
   @Test
   void shouldRefuseADirectoryWithoutConfig() {
     assertThatThrownBy(() -> ModelConfig.load(dir)).isInstanceOf(InvalidModelException.class)
-        .hasMessageContaining("no model.json");
+        .hasMessageContaining("no model config");
   }
 }
