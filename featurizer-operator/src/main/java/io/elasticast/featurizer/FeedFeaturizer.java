@@ -1,0 +1,429 @@
+package io.elasticast.featurizer;
+
+import io.elasticast.featurizer.FeaturizerSettings.GapPolicy;
+import io.elasticast.featurizer.FeedState.PendingChunk;
+import io.elasticast.featurizer.FeedState.PolicyState;
+import io.elasticast.featurizer.FeedState.ScaleState;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One feed's chunks → {@link SpectrogramWindow}s, with no Flink in sight: orders chunks by sequence
+ * number (duplicates dropped, a small reorder buffer, gaps reset or zero-filled, never spliced),
+ * runs one {@link StreamingFbank} per frame shift over the same samples, and cuts the frames with
+ * every {@link WindowPolicy} of the feed. All memory lives in a {@link FeedState} that the caller
+ * keeps (in Flink managed state); this object is a cheap view over it, built per call.
+ */
+public final class FeedFeaturizer {
+
+  private final String streamId;
+  private final FeaturizerSettings settings;
+  private final List<WindowPolicy> policies;
+  private final FeedState state;
+  private final StreamingFbank[] streams;
+  private final int[] scaleOfPolicy;
+  private final int bins;
+
+  public FeedFeaturizer(String streamId, FeaturizerSettings settings, ExtractorCache extractors,
+      FeedState state) {
+    if (extractors.numMelBins() != settings.numMelBins()) {
+      throw new IllegalArgumentException("extractor cache has " + extractors.numMelBins()
+          + " mel bins, settings " + settings.numMelBins());
+    }
+    this.streamId = streamId;
+    this.settings = settings;
+    this.policies = settings.policiesFor(streamId);
+    this.state = state;
+    this.bins = settings.numMelBins();
+    int[] shifts = policies.stream().mapToInt(WindowPolicy::frameShiftMs).distinct().sorted()
+        .toArray();
+    if (!layoutMatches(shifts)) {
+      // first chunk, or the job was restarted with other policies: start this feed's audio afresh
+      initLayout(shifts);
+    }
+    streams = new StreamingFbank[shifts.length];
+    for (int i = 0; i < shifts.length; i++) {
+      streams[i] = new StreamingFbank(extractors.forShift(shifts[i]), state.scales[i].fbank);
+    }
+    scaleOfPolicy = new int[policies.size()];
+    for (int p = 0; p < policies.size(); p++) {
+      scaleOfPolicy[p] = Arrays.binarySearch(shifts, policies.get(p).frameShiftMs());
+    }
+  }
+
+  public FeedState state() {
+    return state;
+  }
+
+  /** Takes one chunk of mono 16 kHz samples; emits every window it completes. */
+  public void acceptChunk(long sequenceNumber, long startMicros, float[] samples,
+      Consumer<SpectrogramWindow> out) {
+    state.stats.chunks++;
+    if (state.nextSequence < 0) {
+      state.nextSequence = sequenceNumber;
+    }
+    if (sequenceNumber < state.nextSequence || isBuffered(sequenceNumber)) {
+      state.stats.duplicates++;
+      return;
+    }
+    if (sequenceNumber == state.nextSequence) {
+      process(startMicros, samples, false, out);
+      state.nextSequence++;
+    } else {
+      buffer(new PendingChunk(sequenceNumber, startMicros, samples));
+      if (state.reorder.length > settings.reorderCapacity()) {
+        // waited long enough for the missing chunk(s): declare a gap before the oldest held one
+        PendingChunk first = takeFirstBuffered();
+        state.stats.gaps++;
+        process(first.startMicros, first.samples, true, out);
+        state.nextSequence = first.sequenceNumber + 1;
+      }
+    }
+    releaseConsecutive(out);
+    syncStreams();
+  }
+
+  /**
+   * The feed went idle: process held chunks (declaring the gaps before them), end open native
+   * segments, and drop the audio buffers. Counters and the next expected sequence number stay.
+   */
+  public void flush(Consumer<SpectrogramWindow> out) {
+    while (state.reorder.length > 0) {
+      PendingChunk first = takeFirstBuffered();
+      boolean gap = first.sequenceNumber != state.nextSequence;
+      if (gap) {
+        state.stats.gaps++;
+      }
+      process(first.startMicros, first.samples, gap, out);
+      state.nextSequence = first.sequenceNumber + 1;
+    }
+    endRun(out);
+    syncStreams();
+  }
+
+  /** Event time just after the last sample of the current run (only meaningful when started). */
+  public long expectedNextMicros() {
+    return micros(state.samplesSeen);
+  }
+
+  // ---- sequencing
+
+  private boolean isBuffered(long sequenceNumber) {
+    for (PendingChunk p : state.reorder) {
+      if (p.sequenceNumber == sequenceNumber) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void buffer(PendingChunk chunk) {
+    PendingChunk[] next = Arrays.copyOf(state.reorder, state.reorder.length + 1);
+    int i = next.length - 1;
+    while (i > 0 && next[i - 1].sequenceNumber > chunk.sequenceNumber) {
+      next[i] = next[i - 1];
+      i--;
+    }
+    next[i] = chunk;
+    state.reorder = next;
+  }
+
+  private PendingChunk takeFirstBuffered() {
+    PendingChunk first = state.reorder[0];
+    state.reorder = Arrays.copyOfRange(state.reorder, 1, state.reorder.length);
+    return first;
+  }
+
+  private void releaseConsecutive(Consumer<SpectrogramWindow> out) {
+    while (state.reorder.length > 0 && state.reorder[0].sequenceNumber == state.nextSequence) {
+      PendingChunk next = takeFirstBuffered();
+      process(next.startMicros, next.samples, false, out);
+      state.nextSequence++;
+    }
+  }
+
+  private void process(long startMicros, float[] samples, boolean gapBefore,
+      Consumer<SpectrogramWindow> out) {
+    if (gapBefore && state.started) {
+      long missing = (startMicros - expectedNextMicros()) * FeaturizerSettings.SAMPLE_RATE
+          / 1_000_000L;
+      if (settings.gapPolicy() == GapPolicy.ZERO_FILL && missing > 0
+          && missing <= settings.maxZeroFillSamples()) {
+        zeroFill(missing, out);
+      } else {
+        // reset policy, or a gap we cannot measure or should not fill: start a new run
+        state.stats.resets++;
+        endRun(out);
+      }
+    }
+    if (!state.started) {
+      state.started = true;
+      state.baseMicros = startMicros;
+      state.samplesSeen = 0;
+    }
+    feed(samples, 0, samples.length, out);
+  }
+
+  private void zeroFill(long missing, Consumer<SpectrogramWindow> out) {
+    float[] zeros = new float[(int) Math.min(missing, FeaturizerSettings.SAMPLE_RATE)];
+    long start = state.samplesSeen;
+    addZeroFilled(start, start + missing);
+    long left = missing;
+    while (left > 0) {
+      int n = (int) Math.min(left, zeros.length);
+      feed(zeros, 0, n, out);
+      left -= n;
+    }
+    state.stats.zeroFilledSamples += missing;
+  }
+
+  private void addZeroFilled(long from, long to) {
+    long[] z = state.zeroFilled;
+    long[] next = Arrays.copyOf(z, z.length + 2);
+    next[z.length] = from;
+    next[z.length + 1] = to;
+    state.zeroFilled = next;
+  }
+
+  // ---- frames and windows
+
+  private void feed(float[] samples, int offset, int length, Consumer<SpectrogramWindow> out) {
+    for (int s = 0; s < streams.length; s++) {
+      ScaleState scale = state.scales[s];
+      streams[s].accept(samples, offset, length, (index, values, off) -> append(scale, index, values, off));
+    }
+    state.samplesSeen += length;
+    for (int p = 0; p < policies.size(); p++) {
+      WindowPolicy policy = policies.get(p);
+      if (policy.kind() == WindowPolicy.Kind.SLIDING) {
+        emitSliding(p, out);
+      } else {
+        scanSegments(p, out);
+      }
+    }
+    prune();
+  }
+
+  private void append(ScaleState scale, long index, float[] values, int offset) {
+    if (index != scale.firstFrame + scale.frameCount) {
+      throw new IllegalStateException("frame " + index + " does not follow frame buffer ending at "
+          + (scale.firstFrame + scale.frameCount) + " for " + streamId);
+    }
+    int need = (scale.frameCount + 1) * bins;
+    if (scale.frames.length < need) {
+      scale.frames = Arrays.copyOf(scale.frames, Math.max(need, scale.frames.length * 2));
+    }
+    System.arraycopy(values, offset, scale.frames, scale.frameCount * bins, bins);
+    scale.frameCount++;
+    state.stats.frames++;
+  }
+
+  private void emitSliding(int p, Consumer<SpectrogramWindow> out) {
+    WindowPolicy policy = policies.get(p);
+    PolicyState ps = state.policies[p];
+    ScaleState scale = state.scales[scaleOfPolicy[p]];
+    long available = scale.firstFrame + scale.frameCount;
+    while (ps.nextStartFrame >= scale.firstFrame
+        && ps.nextStartFrame + policy.lengthFrames() <= available) {
+      emit(p, ps.nextStartFrame, policy.lengthFrames(), out);
+      ps.nextStartFrame += policy.hopFrames();
+    }
+  }
+
+  private void scanSegments(int p, Consumer<SpectrogramWindow> out) {
+    WindowPolicy policy = policies.get(p);
+    PolicyState ps = state.policies[p];
+    ScaleState scale = state.scales[scaleOfPolicy[p]];
+    long available = scale.firstFrame + scale.frameCount;
+    for (long f = Math.max(ps.scannedFrames, scale.firstFrame); f < available; f++) {
+      boolean active = logEnergy(scale, f) > policy.silenceLogEnergy();
+      if (!ps.open) {
+        if (active) {
+          ps.open = true;
+          ps.segmentStart = f;
+          ps.lastActiveFrame = f;
+          ps.silentRun = 0;
+        }
+      } else {
+        if (active) {
+          ps.lastActiveFrame = f;
+          ps.silentRun = 0;
+        } else {
+          ps.silentRun++;
+        }
+        long length = f - ps.segmentStart + 1;
+        if (length >= policy.maxFrames()) {
+          emit(p, ps.segmentStart, policy.maxFrames(), out);
+          ps.open = false;
+        } else if (ps.silentRun >= policy.minSilenceFrames() && length >= policy.minFrames()) {
+          long activeLength = ps.lastActiveFrame - ps.segmentStart + 1;
+          long emitLength = Math.min(roundUpToPatch(Math.max(activeLength, policy.minFrames())),
+              roundDownToPatch(length));
+          emit(p, ps.segmentStart, (int) emitLength, out);
+          ps.open = false;
+        }
+      }
+      ps.scannedFrames = f + 1;
+    }
+  }
+
+  /** Log of the frame's summed mel energies (log-sum-exp of its log-mel values). */
+  private float logEnergy(ScaleState scale, long frame) {
+    int from = (int) (frame - scale.firstFrame) * bins;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = from; i < from + bins; i++) {
+      max = Math.max(max, scale.frames[i]);
+    }
+    double sum = 0;
+    for (int i = from; i < from + bins; i++) {
+      sum += Math.exp(scale.frames[i] - max);
+    }
+    return (float) (max + Math.log(sum));
+  }
+
+  /** Ends the current run: closes open segments, drops samples and frames; next chunk restarts. */
+  private void endRun(Consumer<SpectrogramWindow> out) {
+    for (int p = 0; p < policies.size(); p++) {
+      PolicyState ps = state.policies[p];
+      if (policies.get(p).kind() == WindowPolicy.Kind.SEGMENT && ps.open) {
+        ScaleState scale = state.scales[scaleOfPolicy[p]];
+        long available = scale.firstFrame + scale.frameCount;
+        long emitLength = Math.min(roundUpToPatch(ps.lastActiveFrame - ps.segmentStart + 1),
+            roundDownToPatch(available - ps.segmentStart));
+        if (emitLength >= WindowPolicy.PATCH_FRAMES) {
+          emit(p, ps.segmentStart, (int) emitLength, out);
+        } else {
+          state.stats.droppedShortSegments++;
+        }
+      }
+      long nextWindow = ps.nextWindowSequence;
+      state.policies[p] = new PolicyState();
+      state.policies[p].policy = policies.get(p).name();
+      state.policies[p].nextWindowSequence = nextWindow;
+    }
+    for (int s = 0; s < streams.length; s++) {
+      streams[s].reset();
+      ScaleState scale = state.scales[s];
+      scale.firstFrame = 0;
+      scale.frameCount = 0;
+      scale.frames = new float[0];
+    }
+    state.zeroFilled = new long[0];
+    state.samplesSeen = 0;
+    state.started = false;
+  }
+
+  private void emit(int p, long startFrame, int frames, Consumer<SpectrogramWindow> out) {
+    WindowPolicy policy = policies.get(p);
+    ScaleState scale = state.scales[scaleOfPolicy[p]];
+    FbankExtractor extractor = streams[scaleOfPolicy[p]].extractor();
+    int from = (int) (startFrame - scale.firstFrame) * bins;
+    float[] data = Arrays.copyOfRange(scale.frames, from, from + frames * bins);
+    long startSample = startFrame * extractor.windowShift();
+    long endSample = (startFrame + frames - 1) * extractor.windowShift() + extractor.windowSize();
+    PolicyState ps = state.policies[p];
+    out.accept(new SpectrogramWindow(streamId, ps.nextWindowSequence++, policy.name(),
+        micros(startSample), micros(endSample), policy.frameShiftMs(), frames, bins,
+        overlapsZeroFill(startSample, endSample), data));
+    state.stats.windows++;
+  }
+
+  private boolean overlapsZeroFill(long from, long to) {
+    long[] z = state.zeroFilled;
+    for (int i = 0; i < z.length; i += 2) {
+      if (z[i] < to && from < z[i + 1]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Drops frames no policy needs any more, and zero-fill ranges before every kept frame. */
+  private void prune() {
+    long keptFromSample = Long.MAX_VALUE;
+    for (int s = 0; s < state.scales.length; s++) {
+      ScaleState scale = state.scales[s];
+      long firstNeeded = Long.MAX_VALUE;
+      for (int p = 0; p < policies.size(); p++) {
+        if (scaleOfPolicy[p] != s) {
+          continue;
+        }
+        PolicyState ps = state.policies[p];
+        long need = policies.get(p).kind() == WindowPolicy.Kind.SLIDING ? ps.nextStartFrame
+            : ps.open ? ps.segmentStart : ps.scannedFrames;
+        firstNeeded = Math.min(firstNeeded, need);
+      }
+      int drop = (int) Math.min(Math.max(0, firstNeeded - scale.firstFrame), scale.frameCount);
+      if (drop > 0) {
+        System.arraycopy(scale.frames, drop * bins, scale.frames, 0, (scale.frameCount - drop) * bins);
+        scale.frameCount -= drop;
+        scale.firstFrame += drop;
+      }
+      keptFromSample = Math.min(keptFromSample,
+          Math.min(firstNeeded, scale.firstFrame) * streams[s].extractor().windowShift());
+    }
+    long[] z = state.zeroFilled;
+    int keep = 0;
+    while (keep < z.length && z[keep + 1] <= keptFromSample && z[keep + 1] <= state.samplesSeen) {
+      keep += 2;
+    }
+    if (keep > 0) {
+      state.zeroFilled = Arrays.copyOfRange(z, keep, z.length);
+    }
+  }
+
+  // ---- state layout
+
+  private boolean layoutMatches(int[] shifts) {
+    if (state.scales.length != shifts.length || state.policies.length != policies.size()) {
+      return false;
+    }
+    for (int i = 0; i < shifts.length; i++) {
+      if (state.scales[i] == null || state.scales[i].frameShiftMs != shifts[i]) {
+        return false;
+      }
+    }
+    for (int p = 0; p < policies.size(); p++) {
+      if (state.policies[p] == null || !policies.get(p).name().equals(state.policies[p].policy)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void initLayout(int[] shifts) {
+    state.scales = new ScaleState[shifts.length];
+    for (int i = 0; i < shifts.length; i++) {
+      state.scales[i] = new ScaleState();
+      state.scales[i].frameShiftMs = shifts[i];
+    }
+    state.policies = new PolicyState[policies.size()];
+    for (int p = 0; p < policies.size(); p++) {
+      state.policies[p] = new PolicyState();
+      state.policies[p].policy = policies.get(p).name();
+    }
+    state.zeroFilled = new long[0];
+    state.samplesSeen = 0;
+    state.started = false;
+  }
+
+  private void syncStreams() {
+    for (int s = 0; s < streams.length; s++) {
+      state.scales[s].fbank = streams[s].state();
+    }
+  }
+
+  private long micros(long sample) {
+    return state.baseMicros + Math.floorDiv(sample * 1_000_000L, FeaturizerSettings.SAMPLE_RATE);
+  }
+
+  static long roundUpToPatch(long frames) {
+    return (frames + WindowPolicy.PATCH_FRAMES - 1) / WindowPolicy.PATCH_FRAMES
+        * WindowPolicy.PATCH_FRAMES;
+  }
+
+  static long roundDownToPatch(long frames) {
+    return frames / WindowPolicy.PATCH_FRAMES * WindowPolicy.PATCH_FRAMES;
+  }
+}
