@@ -1,0 +1,179 @@
+package io.elasticast.app;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The job's configuration: {@code elasticast-job.yaml} on the classpath holds every option with
+ * its default and its documentation; a user's file is read over it. Plain data, serialisable, so
+ * the job graph can carry it.
+ */
+public final class JobConfig implements Serializable {
+
+  public static final String DEFAULTS_RESOURCE = "/elasticast-job.yaml";
+
+  public Kafka kafka = new Kafka();
+  public Topics topics = new Topics();
+  public Source source = new Source();
+  public Featurizer featurizer = new Featurizer();
+  public Inference inference = new Inference();
+  public Alerts alerts = new Alerts();
+  public Sink sink = new Sink();
+  public Checkpoints checkpoints = new Checkpoints();
+  public int parallelism;
+
+  public static final class Kafka implements Serializable {
+    public String bootstrapServers;
+    public Map<String, String> properties = new LinkedHashMap<>();
+    public String groupId;
+  }
+
+  public static final class Topics implements Serializable {
+    public String normalised;
+    public String events;
+    public String alerts;
+    public String deadLetters;
+  }
+
+  public static final class Source implements Serializable {
+    public long maxOutOfOrdernessMs;
+    public long idlenessMs;
+    public String startingOffsets;
+  }
+
+  public static final class Featurizer implements Serializable {
+    public int melBins;
+    public List<String> policies = new ArrayList<>();
+    public Map<String, List<String>> perFeed = new LinkedHashMap<>();
+    public String gapPolicy;
+    public int reorderCapacity;
+    public long idleTimeoutMs;
+  }
+
+  public static final class Inference implements Serializable {
+    public String modelDir;
+    public int maxCallTokens;
+    public long maxDelayMs;
+    public int maxWaiting;
+    public int threads;
+    public String device;
+    public int topK;
+  }
+
+  public static final class Alerts implements Serializable {
+    public List<String> labels = new ArrayList<>();
+    public float threshold;
+  }
+
+  public static final class Sink implements Serializable {
+    public String deliveryGuarantee;
+    public long transactionTimeoutMs;
+    public String transactionalIdPrefix;
+  }
+
+  public static final class Checkpoints implements Serializable {
+    public long intervalMs;
+    public String storage;
+  }
+
+  private static ObjectMapper mapper() {
+    return new ObjectMapper(new YAMLFactory())
+        .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  }
+
+  /** The documented defaults. */
+  public static JobConfig defaults() {
+    try {
+      return mapper().treeToValue(defaultsTree(), JobConfig.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the built-in " + DEFAULTS_RESOURCE, e);
+    }
+  }
+
+  private static ObjectNode defaultsTree() throws IOException {
+    try (InputStream in = JobConfig.class.getResourceAsStream(DEFAULTS_RESOURCE)) {
+      return (ObjectNode) mapper().readTree(in);
+    }
+  }
+
+  /** Objects merge key by key; any other value (lists included) replaces the default. */
+  private static void mergeInto(ObjectNode target, JsonNode update) {
+    update.fields().forEachRemaining(e -> {
+      JsonNode current = target.get(e.getKey());
+      if (current instanceof ObjectNode currentObject && e.getValue().isObject()) {
+        mergeInto(currentObject, e.getValue());
+      } else {
+        target.set(e.getKey(), e.getValue());
+      }
+    });
+  }
+
+  /** The defaults with {@code file} read over them; a clear error names a bad key or value. */
+  public static JobConfig load(Path file) {
+    if (file == null) {
+      return defaults().validate();
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("config file " + file + " does not exist");
+    }
+    JobConfig config;
+    try (InputStream in = Files.newInputStream(file)) {
+      ObjectNode merged = defaultsTree();
+      JsonNode user = mapper().readTree(in);
+      if (user != null && !user.isMissingNode() && !user.isNull()) {
+        if (!user.isObject()) {
+          throw new IllegalArgumentException(file + ": expected a YAML mapping of options");
+        }
+        mergeInto(merged, user);
+      }
+      config = mapper().treeToValue(merged, JobConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new IllegalArgumentException(file + ": unknown option '" + e.getPropertyName()
+          + "' at " + e.getPathReference() + " (every option is listed in " + DEFAULTS_RESOURCE + ")");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+    return config.validate();
+  }
+
+  /** Checks values that YAML types cannot: clear messages instead of failures deep in the job. */
+  public JobConfig validate() {
+    require(kafka.bootstrapServers != null && !kafka.bootstrapServers.isBlank(),
+        "kafka.bootstrap-servers must be set");
+    require(!featurizer.policies.isEmpty(), "featurizer.policies needs at least one policy");
+    require(List.of("zero-fill", "reset").contains(featurizer.gapPolicy),
+        "featurizer.gap-policy must be zero-fill or reset, not " + featurizer.gapPolicy);
+    require(List.of("exactly-once", "at-least-once", "none").contains(sink.deliveryGuarantee),
+        "sink.delivery-guarantee must be exactly-once, at-least-once or none");
+    require(sink.transactionTimeoutMs > 0 && sink.transactionTimeoutMs <= 900_000,
+        "sink.transaction-timeout-ms must be in 1..900000 (the broker's default maximum)");
+    require(List.of("cpu", "cuda").contains(inference.device), "inference.device must be cpu or cuda");
+    require(List.of("earliest", "latest").contains(source.startingOffsets),
+        "source.starting-offsets must be earliest or latest");
+    require(parallelism >= 1, "parallelism must be >= 1");
+    require(inference.maxDelayMs >= 1, "inference.max-delay-ms must be >= 1");
+    return this;
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("invalid job config: " + message);
+    }
+  }
+}
