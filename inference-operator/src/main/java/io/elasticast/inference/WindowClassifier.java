@@ -34,6 +34,14 @@ public final class WindowClassifier implements AutoCloseable {
     this.encoder = new PackedBatchEncoder(patchifier);
   }
 
+  /** Loads the model the settings name and wires planner, encoder and runtime for it. */
+  public static WindowClassifier open(ModelConfig config, InferenceSettings settings) {
+    OrtClassifier runtime = OrtClassifier.open(config,
+        new OrtClassifier.Options(settings.intraOpThreads(), settings.cuda(), 0));
+    return new WindowClassifier(runtime, new Patchifier(config, settings.featureScale()),
+        defaultPlanner(config, settings.tokenBudget()));
+  }
+
   /** A planner whose rows fit any window the model's time table can place. */
   public static PackPlanner defaultPlanner(ModelConfig config, int maxCallTokens) {
     int maxRow = config.maxTokensPerWindow();

@@ -1,0 +1,245 @@
+package io.elasticast.inference;
+
+import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.inference.PackingQueue.Waiting;
+import io.elasticast.schemas.ClassificationEvent;
+import io.elasticast.schemas.PackStats;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.annotation.VisibleForTesting;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The Flink face of packed inference: windows from any feeds wait in a {@link PackingQueue}
+ * until the token budget fills or the oldest reaches its deadline (a processing-time timer), then
+ * one {@link WindowClassifier} batch scores them and each becomes a {@link ClassificationEvent}.
+ * Each subtask packs its own share (non-keyed, so windows of all its feeds share calls).
+ *
+ * <p>Waiting windows are operator list state: a restore from a checkpoint re-queues exactly the
+ * windows that had not been emitted before the barrier, so none is lost and none repeated. The
+ * queue is bounded; a full queue runs a batch inside {@code processElement}, which blocks the
+ * input (backpressure), never drops. Alerts (watch list above threshold) and rejected windows
+ * (with their reason) go to side outputs.
+ */
+public class PackAndInferOperator extends AbstractStreamOperator<ClassificationEvent>
+    implements OneInputStreamOperator<SpectrogramWindow, ClassificationEvent>, BoundedOneInput {
+
+  public static final TypeInformation<ClassificationEvent> EVENT_TYPE =
+      new AvroTypeInfo<>(ClassificationEvent.class);
+  /** Events whose watched labels reach the alert threshold (also on the main output). */
+  public static final OutputTag<ClassificationEvent> ALERTS = new OutputTag<>("alerts", EVENT_TYPE);
+  /** Windows the model cannot take, with the reason. */
+  public static final OutputTag<RejectedWindow> REJECTED =
+      new OutputTag<>("rejected-windows", TypeInformation.of(RejectedWindow.class));
+
+  @VisibleForTesting static final String STATE_NAME = "windows-waiting-for-inference";
+  private static final int HISTOGRAM_WINDOW = 1024;
+
+  /** A waiting window and when it arrived (processing time, ms): the unit of checkpointed state. */
+  public static class WaitingWindow {
+    public SpectrogramWindow window;
+    public long arrivalMillis;
+
+    public WaitingWindow() {}
+
+    public WaitingWindow(SpectrogramWindow window, long arrivalMillis) {
+      this.window = window;
+      this.arrivalMillis = arrivalMillis;
+    }
+  }
+
+  private final InferenceSettings settings;
+
+  private transient ListState<WaitingWindow> waitingState;
+  private transient ModelConfig model;
+  private transient Patchifier patchifier;
+  private transient PackingQueue<WaitingWindow> queue;
+  private transient WindowClassifier classifier;
+  private transient ClassificationEvents events;
+  private transient long timerAt;
+  private transient Metrics metrics;
+
+  public PackAndInferOperator(InferenceSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    model = ModelConfig.load(Path.of(settings.modelPath()));
+    patchifier = new Patchifier(model, settings.featureScale());
+    waitingState = context.getOperatorStateStore().getListState(
+        new ListStateDescriptor<>(STATE_NAME, TypeInformation.of(WaitingWindow.class)));
+    queue = new PackingQueue<>(settings.tokenBudget(), settings.maxDelayMillis(),
+        settings.maxWaitingWindows());
+    if (context.isRestored()) {
+      // the windows restored here were waiting at the checkpoint: their deadlines restart from
+      // the restore (their arrival time on the old clock means nothing on this machine)
+      List<Waiting<WaitingWindow>> restored = new ArrayList<>();
+      long now = getProcessingTimeService().getCurrentProcessingTime();
+      for (WaitingWindow w : waitingState.get()) {
+        w.arrivalMillis = Math.min(w.arrivalMillis, now);
+        restored.add(new Waiting<>(w, tokensOf(w.window), w.arrivalMillis));
+      }
+      queue.restore(restored);
+    }
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    classifier = WindowClassifier.open(model, settings);
+    events = new ClassificationEvents(model, settings.topK(), settings.watchLabels(),
+        settings.alertThreshold());
+    metrics = new Metrics();
+    timerAt = Long.MAX_VALUE;
+    scheduleDeadline();
+  }
+
+  /** Tokens a window takes of the budget; one for a window that will be rejected. */
+  private int tokensOf(SpectrogramWindow w) {
+    return patchifier.rejectionReason(w) == null ? patchifier.tokens(w) : 1;
+  }
+
+  @Override
+  public void processElement(StreamRecord<SpectrogramWindow> element) throws Exception {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    while (queue.isFull()) {
+      runBatch(now); // bounded buffer: block here rather than grow or drop
+    }
+    SpectrogramWindow w = element.getValue();
+    queue.add(new WaitingWindow(w, now), tokensOf(w), now);
+    while (queue.isDue(now)) {
+      runBatch(now);
+    }
+    scheduleDeadline();
+  }
+
+  private void onTimer(long timestamp) throws Exception {
+    timerAt = Long.MAX_VALUE;
+    long now = Math.max(timestamp, getProcessingTimeService().getCurrentProcessingTime());
+    while (queue.isDue(now)) {
+      runBatch(now);
+    }
+    scheduleDeadline();
+  }
+
+  private void scheduleDeadline() {
+    long deadline = queue.deadline();
+    if (deadline < timerAt) {
+      timerAt = deadline;
+      getProcessingTimeService().registerTimer(deadline, this::onTimer);
+    }
+  }
+
+  private void runBatch(long now) {
+    List<Waiting<WaitingWindow>> batch = queue.takeBatch();
+    List<SpectrogramWindow> windows = new ArrayList<>(batch.size());
+    for (Waiting<WaitingWindow> w : batch) {
+      windows.add(w.item().window);
+      metrics.waitMillis.update(now - w.arrivalMillis());
+    }
+    WindowClassifier.Outcome outcome = classifier.classify(windows);
+    long emitted = getProcessingTimeService().getCurrentProcessingTime();
+    IdentityHashMap<SpectrogramWindow, Long> arrival = new IdentityHashMap<>();
+    batch.forEach(w -> arrival.put(w.item().window, w.arrivalMillis()));
+    Set<PackStats> calls = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (WindowClassifier.Scored s : outcome.scored()) {
+      long latencyMicros = Math.max(0, emitted - arrival.get(s.window())) * 1000;
+      ClassificationEvent event = events.event(s, latencyMicros);
+      long timestamp = s.window().endMicros / 1000;
+      output.collect(new StreamRecord<>(event, timestamp));
+      if (events.isAlert(s)) {
+        output.collect(ALERTS, new StreamRecord<>(event, timestamp));
+        metrics.alerts.inc();
+      }
+      metrics.latencyMicros.update(latencyMicros);
+      if (calls.add(s.packStats())) { // one PackStats object per call
+        metrics.recordCall(s.packStats());
+      }
+    }
+    for (WindowClassifier.Rejected r : outcome.rejected()) {
+      output.collect(REJECTED, new StreamRecord<>(new RejectedWindow(r)));
+      metrics.rejected.inc();
+    }
+    metrics.scored.inc(outcome.scored().size());
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    List<WaitingWindow> waiting = new ArrayList<>(queue.size());
+    queue.snapshot().forEach(w -> waiting.add(w.item()));
+    waitingState.update(waiting);
+  }
+
+  @Override
+  public void endInput() {
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    while (!queue.isEmpty()) {
+      runBatch(now); // bounded input ends: nothing waits for a deadline that would never fire
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (classifier != null) {
+      classifier.close();
+      classifier = null;
+    }
+    super.close();
+  }
+
+  @VisibleForTesting
+  int waitingWindows() {
+    return queue.size();
+  }
+
+  /** utilisation, windows and rows per call, queue depth, wait, inference time, latency. */
+  private final class Metrics {
+    final Counter scored = getMetricGroup().counter("windowsScored");
+    final Counter rejected = getMetricGroup().counter("windowsRejected");
+    final Counter alerts = getMetricGroup().counter("alerts");
+    final Counter calls = getMetricGroup().counter("inferenceCalls");
+    final Histogram windowsPerCall = histogram("windowsPerCall");
+    final Histogram rowsPerCall = histogram("rowsPerCall");
+    final Histogram utilisationPercent = histogram("utilisationPercent");
+    final Histogram inferenceMicros = histogram("inferenceMicros");
+    final Histogram waitMillis = histogram("waitMillis");
+    final Histogram latencyMicros = histogram("latencyMicros");
+
+    Metrics() {
+      getMetricGroup().gauge("queueDepth", () -> queue.size());
+      getMetricGroup().gauge("queueTokens", () -> queue.tokens());
+    }
+
+    private Histogram histogram(String name) {
+      return getMetricGroup().histogram(name, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    }
+
+    void recordCall(PackStats stats) {
+      calls.inc();
+      windowsPerCall.update(stats.getWindowsInCall());
+      rowsPerCall.update(stats.getRowsInCall());
+      utilisationPercent.update(Math.round(stats.getUtilisation() * 100));
+      inferenceMicros.update(stats.getInferenceMicros());
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.elasticast.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.ClassificationEvent;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class PackAndInferHarnessTest {
+
+  private static final long T0 = 10_000;
+  private static final long DELAY = 200;
+  /** 1 s @10 ms = 98 frames = 6 time patches = 48 tokens; a budget of 4 such windows. */
+  private static final int BUDGET = 4 * 48;
+
+  private static InferenceSettings settings() {
+    return InferenceSettings.defaults(TestModels.TINY_CONFIG.toString())
+        .withBatching(BUDGET, DELAY, 16);
+  }
+
+  private static OneInputStreamOperatorTestHarness<SpectrogramWindow, ClassificationEvent> harness(
+      InferenceSettings settings) throws Exception {
+    var h = new OneInputStreamOperatorTestHarness<>(new PackAndInferOperator(settings));
+    h.setProcessingTime(T0);
+    return h;
+  }
+
+  private static SpectrogramWindow oneSecond(String stream, long seq) {
+    return Windows.seconds(stream, seq, 1.0, 10, seq * 31 + stream.hashCode());
+  }
+
+  private static List<String> ids(List<ClassificationEvent> events) {
+    return events.stream().map(e -> e.getStreamId() + "@" + e.getWindowStartMicros())
+        .collect(Collectors.toList());
+  }
+
+  @Test
+  void shouldHoldWindowsUntilTheDeadlineWhenTheBudgetIsNotFull() throws Exception {
+    try (var h = harness(settings())) {
+      h.open();
+      h.processElement(oneSecond("a", 0), 0);
+      h.setProcessingTime(T0 + 50);
+      h.processElement(oneSecond("b", 0), 0);
+      assertThat(h.extractOutputValues()).isEmpty();
+
+      h.setProcessingTime(T0 + DELAY - 1);
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.setProcessingTime(T0 + DELAY);
+      List<ClassificationEvent> out = h.extractOutputValues();
+      assertThat(ids(out)).containsExactlyInAnyOrder("a@0", "b@0");
+      assertThat(out).allSatisfy(e -> {
+        assertThat(e.getPackStats().getWindowsInCall()).isEqualTo(2);
+        assertThat(e.getTopK()).hasSize(InferenceSettings.DEFAULT_TOP_K);
+        assertThat(e.getModelSha256()).isEqualTo(TestModels.tiny().sha256());
+      });
+      assertThat(out.get(0).getProcessingLatencyMicros()).isEqualTo(DELAY * 1000);
+      assertThat(out.get(1).getProcessingLatencyMicros()).isEqualTo((DELAY - 50) * 1000);
+      assertThat(h.getOneInputOperator()).extracting(o -> ((PackAndInferOperator) o).waitingWindows())
+          .isEqualTo(0);
+    }
+  }
+
+  @Test
+  void shouldRunAsSoonAsTheTokenBudgetFills() throws Exception {
+    try (var h = harness(settings())) {
+      h.open();
+      for (int i = 0; i < 3; i++) {
+        h.processElement(oneSecond("s" + i, 0), 0);
+      }
+      assertThat(h.extractOutputValues()).isEmpty();
+      h.processElement(oneSecond("s3", 0), 0); // 4 x 48 tokens = budget, no time passed
+      assertThat(h.extractOutputValues()).hasSize(4)
+          .allSatisfy(e -> assertThat(e.getPackStats().getTokensInCall()).isEqualTo(BUDGET));
+    }
+  }
+
+  @Test
+  void shouldRunABatchInsteadOfGrowingPastItsBound() throws Exception {
+    try (var h = harness(settings().withBatching(100_000, 60_000, 3))) {
+      h.open();
+      for (int i = 0; i < 7; i++) {
+        h.processElement(oneSecond("s", i), 0);
+      }
+      // every 3rd window fills the buffer: the operator runs those before taking more
+      assertThat(h.extractOutputValues()).hasSize(6);
+      h.endInput();
+      assertThat(h.extractOutputValues()).hasSize(7);
+    }
+  }
+
+  @Test
+  void shouldEmitEveryWindowExactlyOnceAcrossASnapshotAndRestoreWithWindowsWaiting()
+      throws Exception {
+    List<SpectrogramWindow> input = List.of(oneSecond("a", 0), oneSecond("b", 0),
+        oneSecond("a", 1), oneSecond("c", 0), oneSecond("b", 1), oneSecond("a", 2));
+
+    // uninterrupted run
+    List<ClassificationEvent> expected;
+    try (var h = harness(settings())) {
+      h.open();
+      for (SpectrogramWindow w : input) {
+        h.processElement(w, 0);
+      }
+      h.setProcessingTime(T0 + DELAY);
+      expected = h.extractOutputValues();
+    }
+    assertThat(expected).hasSize(6);
+
+    // checkpoint after 5 windows: 4 emitted (budget), 1 waiting
+    OperatorSubtaskState snapshot;
+    List<ClassificationEvent> beforeFailure;
+    try (var h = harness(settings())) {
+      h.open();
+      for (SpectrogramWindow w : input.subList(0, 5)) {
+        h.processElement(w, 0);
+      }
+      snapshot = h.snapshot(1, T0);
+      beforeFailure = h.extractOutputValues();
+      // lost in the failure: whatever happens after the checkpoint
+      h.processElement(input.get(5), 0);
+    }
+    assertThat(beforeFailure).hasSize(4);
+
+    List<ClassificationEvent> afterRestore;
+    try (var h = harness(settings())) {
+      h.initializeState(snapshot);
+      h.open();
+      assertThat(((PackAndInferOperator) h.getOneInputOperator()).waitingWindows()).isEqualTo(1);
+      h.processElement(input.get(5), 0); // the source replays what came after the checkpoint
+      h.setProcessingTime(T0 + DELAY);
+      afterRestore = h.extractOutputValues();
+    }
+
+    List<String> all = ids(beforeFailure);
+    all.addAll(ids(afterRestore));
+    assertThat(all).containsExactlyInAnyOrderElementsOf(ids(expected)).doesNotHaveDuplicates();
+    // the restored window is scored exactly as in the uninterrupted run
+    ClassificationEvent restoredB1 = afterRestore.stream()
+        .filter(e -> e.getStreamId().equals("b") && e.getWindowStartMicros() > 0).findFirst()
+        .orElseThrow();
+    ClassificationEvent originalB1 = expected.stream()
+        .filter(e -> e.getStreamId().equals("b") && e.getWindowStartMicros() > 0).findFirst()
+        .orElseThrow();
+    assertThat(restoredB1.getTopK().get(0).getLabel())
+        .isEqualTo(originalB1.getTopK().get(0).getLabel());
+    assertThat(restoredB1.getTopK().get(0).getScore())
+        .isCloseTo(originalB1.getTopK().get(0).getScore(), offset(1e-5f));
+  }
+
+  @Test
+  void shouldSendWatchedLabelsAboveThresholdToTheAlertOutput() throws Exception {
+    InferenceSettings everySiren = settings().withAlerts(List.of("siren"), 0f);
+    InferenceSettings never = settings().withAlerts(List.of("siren", "alarm"), 1.01f);
+    for (InferenceSettings s : List.of(everySiren, never)) {
+      try (var h = harness(s)) {
+        h.open();
+        h.processElement(oneSecond("a", 0), 0);
+        h.processElement(oneSecond("b", 0), 0);
+        h.endInput();
+        int alerts = h.getSideOutput(PackAndInferOperator.ALERTS) == null ? 0
+            : h.getSideOutput(PackAndInferOperator.ALERTS).size();
+        assertThat(alerts).isEqualTo(s == everySiren ? 2 : 0);
+        assertThat(h.extractOutputValues()).hasSize(2);
+      }
+    }
+  }
+
+  @Test
+  void shouldReportWindowsTheModelCannotTakeWithAReason() throws Exception {
+    try (var h = harness(settings())) {
+      h.open();
+      h.processElement(Windows.random("a", 0, 8, 10, 1), 0); // half a patch
+      h.processElement(oneSecond("a", 1), 0);
+      h.endInput();
+      assertThat(h.extractOutputValues()).hasSize(1);
+      List<StreamRecord<RejectedWindow>> rejected =
+          List.copyOf(h.getSideOutput(PackAndInferOperator.REJECTED));
+      assertThat(rejected).hasSize(1);
+      assertThat(rejected.get(0).getValue().sequenceNumber).isZero();
+      assertThat(rejected.get(0).getValue().reason).contains("fewer than one");
+    }
+  }
+}
