@@ -1,0 +1,221 @@
+package io.elasticast.app;
+
+import io.elasticast.app.flink.AvroRecordDeserializer;
+import io.elasticast.app.flink.AvroRecordSerializer;
+import io.elasticast.featurizer.FbankWindowFunction;
+import io.elasticast.featurizer.FeaturizerSettings;
+import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.featurizer.WindowPolicy;
+import io.elasticast.inference.InferenceSettings;
+import io.elasticast.inference.PackAndInferOperator;
+import io.elasticast.inference.RejectedWindow;
+import io.elasticast.schemas.AudioChunk;
+import io.elasticast.schemas.ClassificationEvent;
+import io.elasticast.schemas.DeadLetter;
+import io.elasticast.schemas.DeadLetterReason;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/**
+ * The pipeline: normalised chunks → per-feed fbank windows → packed inference → events, alerts and
+ * dead letters. Sources and sinks are injected (Kafka in production, in-memory in tests), so
+ * {@link #build} never creates a connector itself.
+ */
+public final class ElasticAstJob {
+
+  public static final String JOB_NAME = "elasticast";
+
+  private final JobConfig config;
+  private final Source<AudioChunk, ?, ?> chunks;
+  private final Sink<ClassificationEvent> events;
+  private final Sink<ClassificationEvent> alerts;
+  private final Sink<DeadLetter> deadLetters;
+
+  public ElasticAstJob(JobConfig config, Source<AudioChunk, ?, ?> chunks,
+      Sink<ClassificationEvent> events, Sink<ClassificationEvent> alerts, Sink<DeadLetter> deadLetters) {
+    this.config = config;
+    this.chunks = chunks;
+    this.events = events;
+    this.alerts = alerts;
+    this.deadLetters = deadLetters;
+  }
+
+  /** The Kafka-to-Kafka job that {@code config} describes. */
+  public static ElasticAstJob onKafka(JobConfig config) {
+    return new ElasticAstJob(config, kafkaSource(config),
+        kafkaSink(config, config.topics.events, ClassificationEvent.class, ClassificationEvent::getStreamId, "events"),
+        kafkaSink(config, config.topics.alerts, ClassificationEvent.class, ClassificationEvent::getStreamId, "alerts"),
+        kafkaSink(config, config.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq"));
+  }
+
+  /** Adds the pipeline to {@code env}; returns the events stream (for tests and metrics). */
+  public DataStream<ClassificationEvent> build(StreamExecutionEnvironment env) {
+    env.setParallelism(config.parallelism);
+    if (config.checkpoints.intervalMs > 0) {
+      env.enableCheckpointing(config.checkpoints.intervalMs);
+    }
+    if (config.checkpoints.storage != null && !config.checkpoints.storage.isBlank()) {
+      Configuration storage = new Configuration();
+      storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpoints.storage);
+      env.configure(storage);
+    }
+
+    // Event time is the chunk's own clock; idle partitions must not stall the watermark.
+    WatermarkStrategy<AudioChunk> watermarks = WatermarkStrategy
+        .<AudioChunk>forBoundedOutOfOrderness(Duration.ofMillis(config.source.maxOutOfOrdernessMs))
+        .withTimestampAssigner((chunk, ts) -> chunk.getEventTimeStartMicros() / 1000)
+        .withIdleness(Duration.ofMillis(config.source.idlenessMs));
+    DataStream<AudioChunk> input = env.fromSource(chunks, watermarks, "normalised-chunks")
+        .uid("normalised-chunks");
+
+    // One key per feed: the featurizer's buffers and sequence tracking are per stream.
+    SingleOutputStreamOperator<SpectrogramWindow> windows = input
+        .keyBy(AudioChunk::getStreamId)
+        .process(new FbankWindowFunction(featurizerSettings(config)))
+        .name("fbank-windows").uid("fbank-windows");
+
+    // Windows keep their feed's key so a feed's windows and their order stay on one subtask.
+    SingleOutputStreamOperator<ClassificationEvent> scored = windows
+        .keyBy(w -> w.streamId)
+        .transform("pack-and-infer", PackAndInferOperator.EVENT_TYPE,
+            new PackAndInferOperator(inferenceSettings(config)))
+        .uid("pack-and-infer");
+
+    scored.sinkTo(events).name("events-sink").uid("events-sink");
+    scored.getSideOutput(PackAndInferOperator.ALERTS).sinkTo(alerts).name("alerts-sink").uid("alerts-sink");
+    windows.getSideOutput(FbankWindowFunction.REJECTED)
+        .union(scored.getSideOutput(PackAndInferOperator.REJECTED)
+            .map(ElasticAstJob::deadLetterOf).returns(new AvroTypeInfo<>(DeadLetter.class)))
+        .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
+    return scored;
+  }
+
+  public void execute(StreamExecutionEnvironment env) throws Exception {
+    build(env);
+    env.execute(JOB_NAME);
+  }
+
+  static FeaturizerSettings featurizerSettings(JobConfig c) {
+    Map<String, List<WindowPolicy>> perFeed = new LinkedHashMap<>();
+    c.featurizer.perFeed.forEach((feed, specs) ->
+        perFeed.put(feed, specs.stream().map(WindowPolicy::parse).toList()));
+    FeaturizerSettings.GapPolicy gap = c.featurizer.gapPolicy.equals("reset")
+        ? FeaturizerSettings.GapPolicy.RESET : FeaturizerSettings.GapPolicy.ZERO_FILL;
+    FeaturizerSettings defaults = FeaturizerSettings.defaults(
+        c.featurizer.policies.stream().map(WindowPolicy::parse).toList());
+    return new FeaturizerSettings(c.featurizer.melBins, defaults.policies(), perFeed, gap,
+        c.featurizer.reorderCapacity, defaults.maxZeroFill(),
+        Duration.ofMillis(c.featurizer.idleTimeoutMs), defaults.retention());
+  }
+
+  static InferenceSettings inferenceSettings(JobConfig c) {
+    InferenceSettings s = InferenceSettings.defaults(Path.of(c.inference.modelDir).toAbsolutePath().toString())
+        .withBatching(c.inference.maxCallTokens, c.inference.maxDelayMs, c.inference.maxWaiting)
+        .withAlerts(c.alerts.labels, c.alerts.threshold)
+        .withRuntime(c.inference.threads, c.inference.device.equals("cuda"));
+    return new InferenceSettings(s.modelPath(), s.intraOpThreads(), s.cuda(), s.tokenBudget(),
+        s.maxDelayMillis(), s.maxWaitingWindows(), c.inference.topK, s.watchLabels(),
+        s.alertThreshold(), s.featureScale());
+  }
+
+  static DeadLetter deadLetterOf(RejectedWindow r) {
+    return DeadLetter.newBuilder()
+        .setSourceTopic("inference-operator")
+        .setSourcePartition(-1)
+        .setSourceOffset(r.sequenceNumber)
+        .setKey(ByteBuffer.wrap(r.streamId.getBytes(StandardCharsets.UTF_8)))
+        .setOriginalValue(null)
+        .setReason(DeadLetterReason.OTHER)
+        .setMessage("window " + r.policy + " #" + r.sequenceNumber + " (" + r.frames + " frames @"
+            + r.frameShiftMs + " ms) rejected: " + r.reason)
+        .setTimeMicros(System.currentTimeMillis() * 1000)
+        .build();
+  }
+
+  static String deadLetterKey(DeadLetter d) {
+    return d.getKey() == null ? null : StandardCharsets.UTF_8.decode(d.getKey().duplicate()).toString();
+  }
+
+  // ---- Kafka connectors ----------------------------------------------------------------------
+
+  static Properties clientProperties(JobConfig c) {
+    Properties p = new Properties();
+    p.putAll(c.kafka.properties);
+    return p;
+  }
+
+  static KafkaSource<AudioChunk> kafkaSource(JobConfig c) {
+    return KafkaSource.<AudioChunk>builder()
+        .setBootstrapServers(c.kafka.bootstrapServers)
+        .setTopics(c.topics.normalised)
+        .setGroupId(c.kafka.groupId)
+        .setProperties(clientProperties(c))
+        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(
+            c.source.startingOffsets.equals("latest")
+                ? org.apache.kafka.clients.consumer.OffsetResetStrategy.LATEST
+                : org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new AvroRecordDeserializer<>(AudioChunk.class))
+        .build();
+  }
+
+  static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(JobConfig c,
+      String topic, Class<T> type, AvroRecordSerializer.KeyOf<T> keyOf, String suffix) {
+    DeliveryGuarantee guarantee = switch (c.sink.deliveryGuarantee) {
+      case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
+      case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+      default -> DeliveryGuarantee.NONE;
+    };
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(c.kafka.bootstrapServers)
+        .setKafkaProducerConfig(clientProperties(c))
+        .setRecordSerializer(new AvroRecordSerializer<>(topic, type, keyOf))
+        .setDeliveryGuarantee(guarantee)
+        .setTransactionalIdPrefix(c.sink.transactionalIdPrefix + "-" + suffix)
+        .setProperty("transaction.timeout.ms", Long.toString(c.sink.transactionTimeoutMs))
+        .build();
+  }
+
+  /**
+   * Entry point for {@code flink run} and the Flink image's {@code standalone-job}:
+   * {@code --config FILE [--bootstrap-servers HOST:PORT]}.
+   */
+  public static void main(String[] args) throws Exception {
+    Path configFile = null;
+    String bootstrap = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--config" -> configFile = Path.of(args[++i]);
+        case "--bootstrap-servers" -> bootstrap = args[++i];
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]
+            + " (expected --config FILE [--bootstrap-servers HOST:PORT])");
+      }
+    }
+    JobConfig config = JobConfig.load(configFile);
+    if (bootstrap != null) {
+      config.kafka.bootstrapServers = bootstrap;
+    }
+    ElasticAstJob.onKafka(config).execute(StreamExecutionEnvironment.getExecutionEnvironment());
+  }
+}
