@@ -3,6 +3,7 @@ package io.elasticast.ingest;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
+import io.elasticast.schemas.Topic;
 import io.elasticast.schemas.Topics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -43,30 +44,35 @@ public final class NormaliserTopology {
   private NormaliserTopology() {}
 
   public static void build(StreamsBuilder builder, Topics topics, NormaliserCounters counters) {
+    build(builder, topics.audioRaw, topics.audioNormalised, topics.deadLetters, counters);
+  }
+
+  /** The same with explicit (possibly renamed) topics. */
+  public static void build(StreamsBuilder builder, Topic<String, AudioChunk> raw,
+      Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
+      NormaliserCounters counters) {
     // In-memory store: per-stream state is a few KB, and the changelog topic restores it after a
     // restart or rebalance, exactly once together with the output it led to.
     builder.addStateStore(Stores.keyValueStoreBuilder(
         Stores.inMemoryKeyValueStore(STATE_STORE), Serdes.String(), new StreamState.StreamStateSerde()));
 
-    Deserializer<AudioChunk> chunkReader = topics.audioRaw.valueSerde().deserializer();
+    Deserializer<AudioChunk> chunkReader = raw.valueSerde().deserializer();
     // Read bytes, not AudioChunks: a record that does not decode must reach the dead-letter topic
     // with its original bytes, instead of stopping the application in the consumer.
     KStream<String, Result> results = builder
-        .stream(topics.audioRaw.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .stream(raw.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         // Decode, validate, downmix and resample; the key is already the stream id, so no re-keying.
-        .process(() -> new NormaliseProcessor(topics.audioRaw.name(), chunkReader, counters),
+        .process(() -> new NormaliseProcessor(raw.name(), chunkReader, counters),
             Named.as("normalise"), STATE_STORE);
 
     results.split(Named.as("normaliser-"))
         .branch((key, result) -> result instanceof Normalised,
             Branched.withConsumer(ok -> ok
                 .mapValues(result -> ((Normalised) result).chunk())
-                .to(topics.audioNormalised.name(), Produced.with(
-                    topics.audioNormalised.keySerde(), topics.audioNormalised.valueSerde()))))
+                .to(normalised.name(), Produced.with(normalised.keySerde(), normalised.valueSerde()))))
         .defaultBranch(Branched.withConsumer(bad -> bad
             .mapValues(result -> ((Rejected) result).deadLetter())
-            .to(topics.deadLetters.name(), Produced.with(
-                topics.deadLetters.keySerde(), topics.deadLetters.valueSerde()))));
+            .to(deadLetters.name(), Produced.with(deadLetters.keySerde(), deadLetters.valueSerde()))));
   }
 
   /** Thin Kafka glue around {@link ChunkValidator} and {@link ChunkNormaliser}. */

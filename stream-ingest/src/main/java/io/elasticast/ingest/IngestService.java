@@ -1,0 +1,41 @@
+package io.elasticast.ingest;
+
+import io.elasticast.schemas.AudioChunk;
+import io.elasticast.schemas.Topic;
+import java.io.PrintStream;
+import java.time.Clock;
+import org.apache.kafka.common.KafkaException;
+
+/**
+ * Runs ingest into Kafka (what {@code elasticast ingest} calls). Ctrl-C stops the feeds, flushes
+ * what was sent, and still prints the summary.
+ */
+public final class IngestService {
+
+  private IngestService() {}
+
+  public static int run(IngestRunner.Options options, String bootstrapServers,
+      Topic<String, AudioChunk> topic, PrintStream err, boolean showProgress) {
+    KafkaChunkSink sink;
+    try {
+      sink = new KafkaChunkSink(bootstrapServers, topic);
+    } catch (KafkaException e) {
+      err.println("error: cannot create a Kafka producer for " + bootstrapServers + ": "
+          + NormaliserService.rootMessage(e));
+      return 1;
+    }
+    try (sink) {
+      IngestRunner runner = new IngestRunner(options, sink, Ticker.system(), Clock.systemUTC(), err,
+          showProgress);
+      Thread hook = new Thread(runner::stop, "ingest-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      int exit = runner.run();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook is running and waits for this summary.
+      }
+      return exit;
+    }
+  }
+}
