@@ -59,6 +59,11 @@ public record InferenceSettings(
         maxWaitingWindows, topK, Set.copyOf(labels), threshold, featureScale);
   }
 
+  public InferenceSettings withTopK(int k) {
+    return new InferenceSettings(modelPath, intraOpThreads, cuda, tokenBudget, maxDelayMillis,
+        maxWaitingWindows, k, watchLabels, alertThreshold, featureScale);
+  }
+
   public InferenceSettings withRuntime(int threads, boolean useCuda) {
     return new InferenceSettings(modelPath, threads, useCuda, tokenBudget, maxDelayMillis,
         maxWaitingWindows, topK, watchLabels, alertThreshold, featureScale);

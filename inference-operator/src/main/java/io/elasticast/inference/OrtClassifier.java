@@ -77,7 +77,7 @@ public final class OrtClassifier implements AutoCloseable {
       }
       LOG.info("loaded {} ({}) on {} with {} intra-op threads; inputs {}", config.onnxFile(),
           config.modelId(), onCuda ? "CUDA" : "CPU", options.intraOpThreads(),
-          session.getInputInfo());
+          session.getInputNames());
       return new OrtClassifier(config, env, so, session, onCuda);
     } catch (OrtException e) {
       so.close();

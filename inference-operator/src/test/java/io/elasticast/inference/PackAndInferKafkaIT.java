@@ -1,0 +1,159 @@
+package io.elasticast.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.kafka.EmbeddedKafkaBroker;
+import io.elasticast.schemas.AvroSingleObjectSerde;
+import io.elasticast.schemas.ClassificationEvent;
+import io.elasticast.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Packed inference on a MiniCluster at parallelism 2, written through exactly-once KafkaSinks to
+ * a real broker and read back with read_committed: every window once on the events topic, the
+ * watched ones on the alerts topic, keyed by stream id.
+ */
+class PackAndInferKafkaIT {
+
+  private static final int PARALLELISM = 2;
+
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER = new MiniClusterExtension(
+      new MiniClusterResourceConfiguration.Builder()
+          .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(PARALLELISM).build());
+
+  /** Value: single-object Avro; key: the stream id (one feed stays in one partition). */
+  static final class EventSerializer implements KafkaRecordSerializationSchema<ClassificationEvent> {
+    private final String topic;
+    private transient AvroSingleObjectSerde<ClassificationEvent> serde;
+
+    EventSerializer(String topic) {
+      this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(ClassificationEvent e, KafkaSinkContext context,
+        Long timestamp) {
+      if (serde == null) {
+        serde = new AvroSingleObjectSerde<>(ClassificationEvent.class);
+      }
+      return new ProducerRecord<>(topic, null, timestamp,
+          e.getStreamId().getBytes(StandardCharsets.UTF_8), serde.encode(e));
+    }
+  }
+
+  static KafkaSink<ClassificationEvent> exactlyOnceSink(String bootstrap, String topic) {
+    Properties producer = new Properties();
+    producer.setProperty("transaction.timeout.ms", "60000");
+    return KafkaSink.<ClassificationEvent>builder()
+        .setBootstrapServers(bootstrap)
+        .setRecordSerializer(new EventSerializer(topic))
+        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+        .setTransactionalIdPrefix("inference-it-" + topic)
+        .setKafkaProducerConfig(producer)
+        .build();
+  }
+
+  @Test
+  void shouldWriteEveryWindowOnceToTheEventsTopicAndWatchedOnesToAlerts() throws Exception {
+    List<SpectrogramWindow> windows = new ArrayList<>();
+    Random rnd = new Random(5);
+    int[] shifts = {10, 20, 40};
+    for (int i = 0; i < 40; i++) {
+      windows.add(Windows.seconds("feed-" + i % 6, i / 6, 1 + rnd.nextInt(4),
+          shifts[rnd.nextInt(3)], i));
+    }
+    String events = Topics.EVENTS_NAME;
+    String alerts = Topics.ALERTS_NAME;
+
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      broker.createTopic(events, 2);
+      broker.createTopic(alerts, 1);
+
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+      env.setParallelism(PARALLELISM);
+      env.enableCheckpointing(300);
+      InferenceSettings settings = InferenceSettings.defaults(TestModels.TINY_CONFIG.toString())
+          .withBatching(512, 100, 64)
+          .withAlerts(List.of("siren"), 0.105f)
+          .withTopK(10); // every label listed, so the test can recompute the alert rule
+
+      SingleOutputStreamOperator<ClassificationEvent> scored = env
+          .fromData(windows, TypeInformation.of(SpectrogramWindow.class))
+          .rebalance()
+          .transform("pack-and-infer", PackAndInferOperator.EVENT_TYPE,
+              new PackAndInferOperator(settings));
+      scored.sinkTo(exactlyOnceSink(broker.bootstrapServers(), events));
+      scored.getSideOutput(PackAndInferOperator.ALERTS)
+          .sinkTo(exactlyOnceSink(broker.bootstrapServers(), alerts));
+      env.execute("pack-and-infer-it");
+
+      List<ConsumerRecord<byte[], byte[]>> eventRecords = readCommitted(broker, events, 40);
+      List<String> ids = new ArrayList<>();
+      List<ClassificationEvent> decoded = new ArrayList<>();
+      var serde = new AvroSingleObjectSerde<>(ClassificationEvent.class);
+      for (ConsumerRecord<byte[], byte[]> r : eventRecords) {
+        ClassificationEvent e = serde.decode(r.value());
+        decoded.add(e);
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(e.getStreamId());
+        ids.add(e.getStreamId() + "@" + e.getWindowStartMicros());
+      }
+      List<String> expected = windows.stream().map(w -> w.streamId + "@" + w.startMicros).toList();
+      assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
+      assertThat(decoded).anySatisfy(
+          e -> assertThat(e.getPackStats().getWindowsInCall()).isGreaterThan(1));
+
+      long expectedAlerts = decoded.stream().filter(e -> e.getTopK().stream()
+          .anyMatch(s -> s.getLabel().equals("siren") && s.getScore() >= 0.105f)).count();
+      assertThat(expectedAlerts).as("the threshold picks some windows, not all")
+          .isBetween(1L, 39L);
+      List<ConsumerRecord<byte[], byte[]>> alertRecords =
+          readCommitted(broker, alerts, (int) expectedAlerts);
+      assertThat(alertRecords).hasSize((int) expectedAlerts);
+    }
+  }
+
+  /** Reads until {@code expected} records arrived, then a little longer to catch extras. */
+  private static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafkaBroker broker,
+      String topic, int expected) {
+    Properties p = new Properties();
+    p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    p.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + topic);
+    p.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      int quietPolls = 0;
+      while (System.nanoTime() < deadline && (out.size() < expected || quietPolls < 3)) {
+        int before = out.size();
+        consumer.poll(Duration.ofMillis(300)).forEach(out::add);
+        quietPolls = out.size() == before && out.size() >= expected ? quietPolls + 1 : 0;
+      }
+    }
+    return out;
+  }
+}
