@@ -88,6 +88,18 @@ class FbankExtractorUnitTest {
   }
 
   @Test
+  void shouldComputeTheLogLikeMathLog() {
+    java.util.Random random = new java.util.Random(9);
+    for (int i = 0; i < 200_000; i++) {
+      float x = i < 10 ? new float[] {Math.ulp(1.0f), 1f, 2f, (float) Math.sqrt(2), 0.5f,
+          1.4142135f, 1.4142137f, 1e30f, 3e-7f, Float.MAX_VALUE}[i]
+          : (float) Math.exp(random.nextDouble() * 100 - 20);
+      assertThat((double) FbankExtractor.log(x)).as("log %s", x)
+          .isCloseTo(Math.log(x), org.assertj.core.data.Offset.offset(2e-6 + 1e-7 * Math.abs(Math.log(x))));
+    }
+  }
+
+  @Test
   void shouldCountOnlyWholeFrames() {
     FbankConfig config = FbankConfig.ast(10, 64);
     assertThat(config.windowSize()).isEqualTo(400);
