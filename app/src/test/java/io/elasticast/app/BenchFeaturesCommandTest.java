@@ -1,0 +1,49 @@
+package io.elasticast.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchFeaturesCommandTest {
+
+  @Test
+  void shouldEndWithTheSummaryLineFormat() {
+    assertThat(BenchFeaturesCommand.summaryLine(12.345, 2718.4))
+        .isEqualTo("java/torchaudio=12.35 rtf_per_core=2718");
+  }
+
+  @Test
+  void shouldSynthesiseTheSameBoundedAudioEveryTime() {
+    float[] a = BenchFeaturesCommand.syntheticAudio(16_000 * 12, 16_000);
+    float[] b = BenchFeaturesCommand.syntheticAudio(16_000 * 12, 16_000);
+    assertThat(a).isEqualTo(b);
+    double peak = 0;
+    for (float v : a) {
+      peak = Math.max(peak, Math.abs(v));
+    }
+    assertThat(peak).isGreaterThan(0.001).isLessThanOrEqualTo(1.0);
+  }
+
+  @Test
+  void shouldSayWhenThePythonSideCannotRun() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new BenchFeaturesCommand());
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute("--minutes", "0.05", "--repeats", "1", "--python", "/nonexistent/python3");
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("cannot start /nonexistent/python3");
+  }
+
+  @Test
+  void shouldRejectANonPositiveLength() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new BenchFeaturesCommand());
+    cli.setErr(new PrintWriter(err, true));
+    assertThat(cli.execute("--minutes", "0")).isEqualTo(1);
+    assertThat(err.toString()).contains("--minutes");
+  }
+}
