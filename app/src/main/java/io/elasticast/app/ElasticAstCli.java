@@ -12,10 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       BrokerCommand.class,
       JobCommand.class,
-      IngestCommand.class,
-      NormalizeCommand.class,
       FeaturesCommand.class,
-      ClassifyCommand.class,
       BenchCommand.class,
     })
 public final class ElasticAstCli implements Runnable {
