@@ -61,7 +61,7 @@ public final class OrtClassifier implements AutoCloseable {
   /** Loads the model of {@code config}; {@link InvalidModelException} if it is not the one described. */
   public static OrtClassifier open(ModelConfig config, Options options) {
     verifySha256(config);
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = environment();
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     try {
       so.setIntraOpNumThreads(Math.max(1, options.intraOpThreads()));
@@ -88,6 +88,43 @@ public final class OrtClassifier implements AutoCloseable {
       throw e;
     }
   }
+
+  /**
+   * The process-wide ORT environment, first created on a thread with a deep stack: loading the
+   * native library and creating the environment segfaulted (no JVM crash log) on a default 1 MB
+   * main thread when the class path is long (the app's ~120 jars), and ran fine at 4 MB.
+   */
+  static OrtEnvironment environment() {
+    if (!environmentReady) {
+      synchronized (OrtClassifier.class) {
+        if (!environmentReady) {
+          Throwable[] failure = new Throwable[1];
+          Thread init = new Thread(null, () -> {
+            try {
+              OrtEnvironment.getEnvironment();
+            } catch (Throwable t) {
+              failure[0] = t;
+            }
+          }, "onnxruntime-init", NATIVE_INIT_STACK_BYTES);
+          init.start();
+          try {
+            init.join();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading ONNX Runtime", e);
+          }
+          if (failure[0] != null) {
+            throw new IllegalStateException("ONNX Runtime failed to load: " + failure[0], failure[0]);
+          }
+          environmentReady = true;
+        }
+      }
+    }
+    return OrtEnvironment.getEnvironment();
+  }
+
+  private static final long NATIVE_INIT_STACK_BYTES = 64L << 20;
+  private static volatile boolean environmentReady;
 
   private static boolean addCuda(OrtSession.SessionOptions so, int device) {
     if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
