@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       JobCommand.class,
       FeaturesCommand.class,
+      ClassifyCommand.class,
       BenchCommand.class,
     })
 public final class ElasticAstCli implements Runnable {
