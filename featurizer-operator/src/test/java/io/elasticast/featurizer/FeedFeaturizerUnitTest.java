@@ -66,6 +66,32 @@ class FeedFeaturizerUnitTest {
   }
 
   @Test
+  void shouldSkipFramesBetweenWindowsWhenTheHopIsLongerThanTheWindow() {
+    float[] audio = AudioFixtures.noise(5.0, 0.1, 9);
+    List<SpectrogramWindow> windows = run(settings(WindowPolicy.sliding(0.5, 2.0, 20)), audio, 3_000);
+    // 248 frames at 20 ms; 25 -> 16 frames per window, starts 0, 100, 200
+    assertThat(windows).extracting(w -> w.startMicros - T0).containsExactly(0L, 2_000_000L, 4_000_000L);
+    float[] offline = extractors.forShift(20).extract(audio);
+    assertThat(windows.get(2).data).isEqualTo(Arrays.copyOfRange(offline, 200 * BINS, 216 * BINS));
+  }
+
+  @Test
+  void shouldApplyAFeedsOwnPoliciesWhereConfigured() {
+    FeaturizerSettings settings = settings(WindowPolicy.sliding(1.0, 0.5, 10))
+        .withPerFeedPolicies(java.util.Map.of("feed-b", List.of(WindowPolicy.parse("sliding:2s/1s@40ms"))));
+    float[] audio = AudioFixtures.noise(2.5, 0.1, 10);
+    List<SpectrogramWindow> out = new ArrayList<>();
+    for (String feed : List.of(FEED, "feed-b")) {
+      FeedState state = new FeedState();
+      new FeedFeaturizer(feed, settings, extractors, state).acceptChunk(0, T0, audio, out::add);
+    }
+    assertThat(out).filteredOn(w -> w.streamId.equals(FEED)).extracting(w -> w.policy)
+        .containsOnly("sliding-1s/0.5s@10ms");
+    assertThat(out).filteredOn(w -> w.streamId.equals("feed-b")).extracting(w -> w.policy + " " + w.frames)
+        .containsExactly("sliding-2s/1s@40ms 48");
+  }
+
+  @Test
   void shouldServeSeveralScalesFromTheSameSamples() {
     float[] audio = AudioFixtures.noise(10.5, 0.1, 4);
     List<SpectrogramWindow> windows = run(settings(WindowPolicy.multiScaleDefault()
