@@ -39,6 +39,8 @@ public final class BenchFeaturesCommand implements Callable<Integer> {
 
   /** Frames compared between the two implementations as a sanity check (30 s at 10 ms). */
   static final int PARITY_SECONDS = 30;
+  /** 78 dB: the float32 dynamic range the parity budget applies to (as in the parity test). */
+  static final double DYNAMIC_RANGE_NATS = 18.0;
 
   static final String TORCHAUDIO_SCRIPT = """
       import os, sys, time
@@ -126,12 +128,10 @@ public final class BenchFeaturesCommand implements Callable<Integer> {
       }
       out.println(timing("torchaudio (1 thread)", torchTimes[0], torchTimes[1]));
       float[] reference = readFloats(parity);
-      double maxError = 0;
-      for (int i = 0; i < reference.length; i++) {
-        maxError = Math.max(maxError, Math.abs(reference[i] - features[i]));
-      }
-      out.printf(Locale.ROOT, "parity on the first %d s: max |java - torchaudio| = %.3g over %d values%n",
-          paritySamples / config.sampleRate(), maxError, reference.length);
+      double[] errors = parityErrors(reference, features, melBins);
+      out.printf(Locale.ROOT, "parity on the first %d s: max |java - torchaudio| = %.3g within %.0f nats"
+          + " of each frame's peak, %.3g overall (deeper values are float32 FFT noise)%n",
+          paritySamples / config.sampleRate(), errors[0], DYNAMIC_RANGE_NATS, errors[1]);
       out.printf(Locale.ROOT, "wall-time ratio (min): %.2f%n", min(torchTimes[0]) / min(javaWall));
       out.println(summaryLine(min(torchTimes[1]) / min(javaCpu), seconds / min(javaCpu)));
       return 0;
@@ -143,6 +143,29 @@ public final class BenchFeaturesCommand implements Callable<Integer> {
       }
       Files.deleteIfExists(dir);
     }
+  }
+
+  /**
+   * {max error within {@link #DYNAMIC_RANGE_NATS} of each reference frame's peak, max error}: far
+   * below a frame's peak, torchaudio's float32 FFT output is rounding noise (see the parity test).
+   */
+  static double[] parityErrors(float[] reference, float[] actual, int bins) {
+    double within = 0;
+    double overall = 0;
+    for (int from = 0; from + bins <= reference.length; from += bins) {
+      float peak = Float.NEGATIVE_INFINITY;
+      for (int i = from; i < from + bins; i++) {
+        peak = Math.max(peak, reference[i]);
+      }
+      for (int i = from; i < from + bins; i++) {
+        double d = Math.abs(reference[i] - actual[i]);
+        overall = Math.max(overall, d);
+        if (reference[i] >= peak - DYNAMIC_RANGE_NATS) {
+          within = Math.max(within, d);
+        }
+      }
+    }
+    return new double[] {within, overall};
   }
 
   static String summaryLine(double ratio, double rtfPerCore) {
