@@ -4,7 +4,6 @@ import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
-import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -23,7 +22,6 @@ import org.apache.flink.util.OutputTag;
  * {@code retention} more, clears the feed's state altogether. Chunks that are not mono 16 kHz
  * FLOAT32LE go to {@link #REJECTED} with a reason.
  */
-@VisibleForTesting
 public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk, SpectrogramWindow> {
 
   public static final OutputTag<DeadLetter> REJECTED =
@@ -40,6 +38,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
   private transient Counter windows;
   private transient Counter frames;
   private transient Counter duplicates;
+  private transient Counter late;
   private transient Counter gaps;
   private transient Counter rejected;
 
@@ -57,6 +56,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
     windows = metrics.counter("windowsEmitted");
     frames = metrics.counter("framesComputed");
     duplicates = metrics.counter("duplicateChunks");
+    late = metrics.counter("lateChunks");
     gaps = metrics.counter("gaps");
     rejected = metrics.counter("rejectedChunks");
   }
@@ -126,6 +126,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
       Consumer<Consumer<SpectrogramWindow>> step) {
     long framesBefore = state.stats.frames;
     long duplicatesBefore = state.stats.duplicates;
+    long lateBefore = state.stats.lateChunks;
     long gapsBefore = state.stats.gaps;
     step.accept(window -> {
       windows.inc();
@@ -133,11 +134,11 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
     });
     frames.inc(state.stats.frames - framesBefore);
     duplicates.inc(state.stats.duplicates - duplicatesBefore);
+    late.inc(state.stats.lateChunks - lateBefore);
     gaps.inc(state.stats.gaps - gapsBefore);
   }
 
   private static DeadLetter deadLetter(AudioChunk chunk, ChunkValidator.Result why, Context ctx) {
-    Long timestamp = ctx.timestamp();
     return DeadLetter.newBuilder()
         .setSourceTopic(REJECTED_SOURCE)
         .setSourcePartition(-1)
@@ -148,10 +149,11 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
         .setReason(why.reason())
         .setMessage(why.message() + " (stream " + chunk.getStreamId() + " seq "
             + chunk.getSequenceNumber() + ")")
-        .setTimeMicros(timestamp == null ? chunk.getEventTimeStartMicros() : timestamp * 1000)
+        .setTimeMicros(ctx.timerService().currentProcessingTime() * 1000)
         .build();
   }
 
+  /** The refused chunk in Avro single-object encoding; none if even that fails (it is optional). */
   private static ByteBuffer encode(AudioChunk chunk) {
     try {
       return chunk.toByteBuffer();

@@ -64,7 +64,11 @@ public final class FeedFeaturizer {
       state.nextSequence = sequenceNumber;
     }
     if (sequenceNumber < state.nextSequence || isBuffered(sequenceNumber)) {
-      state.stats.duplicates++;
+      if (sequenceNumber >= state.skippedFrom && sequenceNumber < state.skippedTo) {
+        state.stats.lateChunks++;
+      } else {
+        state.stats.duplicates++;
+      }
       return;
     }
     if (sequenceNumber == state.nextSequence) {
@@ -75,7 +79,7 @@ public final class FeedFeaturizer {
       if (state.reorder.length > settings.reorderCapacity()) {
         // waited long enough for the missing chunk(s): declare a gap before the oldest held one
         PendingChunk first = takeFirstBuffered();
-        state.stats.gaps++;
+        declareGap(first.sequenceNumber);
         process(first.startMicros, first.samples, true, out);
         state.nextSequence = first.sequenceNumber + 1;
       }
@@ -93,7 +97,7 @@ public final class FeedFeaturizer {
       PendingChunk first = takeFirstBuffered();
       boolean gap = first.sequenceNumber != state.nextSequence;
       if (gap) {
-        state.stats.gaps++;
+        declareGap(first.sequenceNumber);
       }
       process(first.startMicros, first.samples, gap, out);
       state.nextSequence = first.sequenceNumber + 1;
@@ -116,6 +120,12 @@ public final class FeedFeaturizer {
       }
     }
     return false;
+  }
+
+  private void declareGap(long resumeAt) {
+    state.stats.gaps++;
+    state.skippedFrom = state.nextSequence;
+    state.skippedTo = resumeAt;
   }
 
   private void buffer(PendingChunk chunk) {

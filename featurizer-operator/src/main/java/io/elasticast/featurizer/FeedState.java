@@ -16,6 +16,12 @@ public class FeedState {
   public long samplesSeen;
   /** Next chunk sequence number expected; -1 before the first chunk. */
   public long nextSequence = -1;
+  /**
+   * The sequence numbers [skippedFrom, skippedTo) most recently given up on as a gap: a chunk from
+   * that range arriving afterwards is late (counted as such), not a duplicate.
+   */
+  public long skippedFrom = -1;
+  public long skippedTo = -1;
   /** Chunks that arrived ahead of a missing one, by ascending sequence number. */
   public PendingChunk[] reorder = new PendingChunk[0];
   /** One per distinct frame shift among the feed's policies, ascending. */
@@ -78,6 +84,8 @@ public class FeedState {
     public long windows;
     public long frames;
     public long duplicates;
+    /** Chunks that arrived after their gap had been declared; dropped (never spliced in). */
+    public long lateChunks;
     public long gaps;
     public long resets;
     public long zeroFilledSamples;

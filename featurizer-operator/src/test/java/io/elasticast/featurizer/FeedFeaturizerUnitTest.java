@@ -200,6 +200,11 @@ class FeedFeaturizerUnitTest {
       new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq, T0 + seq * 250_000L,
           Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000), out::add);
     }
+    // chunk 2 turns up after its gap was declared: late, dropped, not a duplicate
+    new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(2, T0 + 500_000L,
+        Arrays.copyOfRange(audio, 8_000, 12_000), out::add);
+    assertThat(state.stats.lateChunks).isEqualTo(1);
+    assertThat(state.stats.duplicates).isZero();
     assertThat(state.stats.gaps).isEqualTo(1);
     assertThat(state.stats.resets).isEqualTo(1);
     // no window spans the missing quarter; windows after it restart at chunk 3's time
