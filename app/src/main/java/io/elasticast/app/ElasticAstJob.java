@@ -130,7 +130,7 @@ public final class ElasticAstJob {
   }
 
   static InferenceSettings inferenceSettings(JobConfig c) {
-    InferenceSettings s = InferenceSettings.defaults(Path.of(c.inference.modelDir).toAbsolutePath().toString())
+    InferenceSettings s = InferenceSettings.defaults(c.modelDir().toString())
         .withBatching(c.inference.maxCallTokens, c.inference.maxDelayMs, c.inference.maxWaiting)
         .withAlerts(c.alerts.labels, c.alerts.threshold)
         .withRuntime(c.inference.threads, c.inference.device.equals("cuda"));

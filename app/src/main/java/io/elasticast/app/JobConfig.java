@@ -171,6 +171,23 @@ public final class JobConfig implements Serializable {
     return this;
   }
 
+  /**
+   * The model directory: as given when absolute or present here, else under
+   * {@code $ELASTICAST_HOME} (the launcher sets it to the repository root, so the bundled model is
+   * found from any working directory).
+   */
+  public Path modelDir() {
+    Path p = Path.of(inference.modelDir);
+    if (p.isAbsolute() || Files.exists(p)) {
+      return p.toAbsolutePath();
+    }
+    String home = System.getenv("ELASTICAST_HOME");
+    if (home != null && Files.exists(Path.of(home).resolve(p))) {
+      return Path.of(home).resolve(p).toAbsolutePath();
+    }
+    return p.toAbsolutePath();
+  }
+
   private static void require(boolean ok, String message) {
     if (!ok) {
       throw new IllegalArgumentException("invalid job config: " + message);

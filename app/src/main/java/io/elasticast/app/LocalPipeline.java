@@ -1,0 +1,174 @@
+package io.elasticast.app;
+
+import io.elasticast.ingest.NormaliserConfig;
+import io.elasticast.ingest.NormaliserService;
+import io.elasticast.kafka.EmbeddedKafkaBroker;
+import io.elasticast.schemas.Topics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The whole pipeline on this machine: an embedded broker with the pipeline's topics, the Kafka
+ * Streams normaliser, and the Flink job in a local MiniCluster with its web UI. The demo, the
+ * end-to-end test and the pipeline benchmark all run on it; {@link #close} leaves no process,
+ * thread or temp dir behind.
+ */
+public final class LocalPipeline implements AutoCloseable {
+
+  public static final int PARTITIONS = 4;
+
+  private final Path workDir;
+  private final EmbeddedKafkaBroker broker;
+  private final Topics topics;
+  private final CountDownLatch normaliserStop = new CountDownLatch(1);
+  private Thread normaliser;
+  private JobClient job;
+  private int webUiPort;
+
+  private LocalPipeline(Path workDir, EmbeddedKafkaBroker broker) {
+    this.workDir = workDir;
+    this.broker = broker;
+    this.topics = Topics.singleObject();
+  }
+
+  /** Broker and topics only; start the other parts with the methods below. */
+  public static LocalPipeline startBroker() {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("elasticast-pipeline-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+        EmbeddedKafkaBroker.Options.defaults().defaultPartitions(PARTITIONS));
+    LocalPipeline p = new LocalPipeline(dir, broker);
+    Map<String, Integer> names = new LinkedHashMap<>();
+    for (String t : BrokerCommand.pipelineTopics()) {
+      names.put(t, PARTITIONS);
+    }
+    broker.createTopics(names);
+    return p;
+  }
+
+  /** Starts the normaliser (raw → normalised + dead letters); its status lines go to {@code log}. */
+  public LocalPipeline startNormaliser(PrintStream log) {
+    var config = NormaliserConfig.properties(broker.bootstrapServers(),
+        NormaliserConfig.DEFAULT_APPLICATION_ID, workDir.resolve("normaliser-state"), 1);
+    normaliser = new Thread(() -> {
+      try {
+        NormaliserService.run(config, topics.audioRaw, topics.audioNormalised, topics.deadLetters,
+            log, normaliserStop);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "normaliser");
+    normaliser.setDaemon(true);
+    normaliser.start();
+    return this;
+  }
+
+  /** The job config pointed at this broker, with checkpoints under the pipeline's temp dir. */
+  public JobConfig jobConfig(JobConfig base) {
+    base.kafka.bootstrapServers = broker.bootstrapServers();
+    if (base.checkpoints.storage == null || base.checkpoints.storage.isBlank()) {
+      base.checkpoints.storage = workDir.resolve("checkpoints").toUri().toString();
+    }
+    return base;
+  }
+
+  /** Submits {@code job} to a local MiniCluster with its web UI on a free port; returns at once. */
+  public JobClient startJob(ElasticAstJob elasticAstJob, Configuration extra) throws Exception {
+    Configuration conf = new Configuration(extra);
+    webUiPort = JobCommand.freePort();
+    conf.set(RestOptions.PORT, webUiPort);
+    conf.set(RestOptions.ADDRESS, "localhost");
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    elasticAstJob.build(env);
+    job = env.executeAsync(ElasticAstJob.JOB_NAME);
+    return job;
+  }
+
+  public String bootstrapServers() {
+    return broker.bootstrapServers();
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  public int webUiPort() {
+    return webUiPort;
+  }
+
+  public JobClient job() {
+    return job;
+  }
+
+  /** Cancels the job if it runs; waits for it to end. */
+  public void cancelJob() {
+    if (job == null) {
+      return;
+    }
+    try {
+      job.cancel().get(60, TimeUnit.SECONDS);
+    } catch (Exception alreadyEnded) {
+      // A job that finished or failed on its own has nothing to cancel.
+    }
+    try {
+      job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+    } catch (Exception cancelled) {
+      // Cancellation completes the result exceptionally; that is the expected end.
+    }
+    job = null;
+  }
+
+  @Override
+  public void close() {
+    cancelJob();
+    normaliserStop.countDown();
+    if (normaliser != null) {
+      try {
+        normaliser.join(Duration.ofSeconds(40).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    broker.close();
+    deleteRecursively(workDir);
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort at shutdown.
+    }
+  }
+
+  /** A stream that discards everything (for parts whose status lines nobody reads). */
+  public static PrintStream quiet() {
+    return new PrintStream(OutputStream.nullOutputStream());
+  }
+}
