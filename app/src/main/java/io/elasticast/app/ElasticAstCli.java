@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Classify many live audio feeds with an any-length, any-resolution audio transformer.",
     subcommands = {
       BrokerCommand.class,
+      DemoCommand.class,
       JobCommand.class,
       FeaturesCommand.class,
       ClassifyCommand.class,
