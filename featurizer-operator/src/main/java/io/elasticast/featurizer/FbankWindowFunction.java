@@ -109,7 +109,11 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
 
   private void rescheduleFlush(Context ctx, long flushAt) throws Exception {
     Long previous = flushTimer.value();
-    if (previous != null && previous != flushAt) {
+    if (previous != null && previous >= flushAt) {
+      // a duplicate or late chunk must not pull the idle flush earlier
+      return;
+    }
+    if (previous != null) {
       ctx.timerService().deleteEventTimeTimer(previous);
     }
     ctx.timerService().registerEventTimeTimer(flushAt);
