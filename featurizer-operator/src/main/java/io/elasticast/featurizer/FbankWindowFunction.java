@@ -3,6 +3,8 @@ package io.elasticast.featurizer;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -10,6 +12,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -35,11 +38,9 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
   private transient ValueState<Long> flushTimer;
   private transient ValueState<Long> cleanupTimer;
   private transient ExtractorCache extractors;
-  private transient Counter windows;
-  private transient Counter frames;
-  private transient Counter duplicates;
-  private transient Counter late;
-  private transient Counter gaps;
+  private transient FeedMetrics totals;
+  private transient Map<String, FeedMetrics> perFeed;
+  private transient MetricGroup metrics;
   private transient Counter rejected;
 
   public FbankWindowFunction(FeaturizerSettings settings) {
@@ -52,12 +53,9 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
     flushTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-flush-timer", Types.LONG));
     cleanupTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-timer", Types.LONG));
     extractors = new ExtractorCache(settings.numMelBins());
-    var metrics = getRuntimeContext().getMetricGroup();
-    windows = metrics.counter("windowsEmitted");
-    frames = metrics.counter("framesComputed");
-    duplicates = metrics.counter("duplicateChunks");
-    late = metrics.counter("lateChunks");
-    gaps = metrics.counter("gaps");
+    metrics = getRuntimeContext().getMetricGroup();
+    totals = new FeedMetrics(metrics);
+    perFeed = new HashMap<>();
     rejected = metrics.counter("rejectedChunks");
   }
 
@@ -75,7 +73,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
       state = new FeedState();
     }
     FeedFeaturizer featurizer = new FeedFeaturizer(ctx.getCurrentKey(), settings, extractors, state);
-    runCounted(state, out, emit -> featurizer.acceptChunk(chunk.getSequenceNumber(),
+    runCounted(ctx.getCurrentKey(), state, out, emit -> featurizer.acceptChunk(chunk.getSequenceNumber(),
         chunk.getEventTimeStartMicros(), decoded.samples(), emit));
     feedState.update(state);
 
@@ -91,7 +89,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
     if (flushAt != null && flushAt == timestamp) {
       FeedState state = feedState.value();
       FeedFeaturizer featurizer = new FeedFeaturizer(ctx.getCurrentKey(), settings, extractors, state);
-      runCounted(state, out, featurizer::flush);
+      runCounted(ctx.getCurrentKey(), state, out, featurizer::flush);
       feedState.update(state);
       flushTimer.clear();
       long cleanupAt = timestamp + settings.retention().toMillis();
@@ -126,20 +124,49 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
   }
 
   /** Runs one featurizer step, forwarding windows and turning counter changes into metrics. */
-  private void runCounted(FeedState state, Collector<SpectrogramWindow> out,
+  private void runCounted(String feed, FeedState state, Collector<SpectrogramWindow> out,
       Consumer<Consumer<SpectrogramWindow>> step) {
-    long framesBefore = state.stats.frames;
-    long duplicatesBefore = state.stats.duplicates;
-    long lateBefore = state.stats.lateChunks;
-    long gapsBefore = state.stats.gaps;
-    step.accept(window -> {
-      windows.inc();
-      out.collect(window);
-    });
-    frames.inc(state.stats.frames - framesBefore);
-    duplicates.inc(state.stats.duplicates - duplicatesBefore);
-    late.inc(state.stats.lateChunks - lateBefore);
-    gaps.inc(state.stats.gaps - gapsBefore);
+    FeedState.FeedStats before = copy(state.stats);
+    step.accept(out::collect);
+    FeedMetrics feedMetrics = perFeed.computeIfAbsent(feed,
+        id -> new FeedMetrics(metrics.addGroup("feed", id)));
+    totals.add(before, state.stats);
+    feedMetrics.add(before, state.stats);
+  }
+
+  private static FeedState.FeedStats copy(FeedState.FeedStats stats) {
+    FeedState.FeedStats c = new FeedState.FeedStats();
+    c.windows = stats.windows;
+    c.frames = stats.frames;
+    c.duplicates = stats.duplicates;
+    c.lateChunks = stats.lateChunks;
+    c.gaps = stats.gaps;
+    return c;
+  }
+
+  /** Windows, frames, duplicates, late chunks and gaps: once for the operator, once per feed. */
+  private static final class FeedMetrics {
+    final Counter windows;
+    final Counter frames;
+    final Counter duplicates;
+    final Counter late;
+    final Counter gaps;
+
+    FeedMetrics(MetricGroup group) {
+      windows = group.counter("windowsEmitted");
+      frames = group.counter("framesComputed");
+      duplicates = group.counter("duplicateChunks");
+      late = group.counter("lateChunks");
+      gaps = group.counter("gaps");
+    }
+
+    void add(FeedState.FeedStats before, FeedState.FeedStats after) {
+      windows.inc(after.windows - before.windows);
+      frames.inc(after.frames - before.frames);
+      duplicates.inc(after.duplicates - before.duplicates);
+      late.inc(after.lateChunks - before.lateChunks);
+      gaps.inc(after.gaps - before.gaps);
+    }
   }
 
   private static DeadLetter deadLetter(AudioChunk chunk, ChunkValidator.Result why, Context ctx) {
