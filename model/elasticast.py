@@ -121,7 +121,8 @@ def mask_bias(q_ids, k_ids):
 def attend(q, k, v, bias, d_head: int):
     """q [.., H, Lq, dh], k/v [.., H, Lk, dh], bias broadcastable to [.., H, Lq, Lk]; standard 1/sqrt(dh) scale
     (the authors' release omits it)."""
-    scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(d_head)) + bias
+    # scale q (L x dh) rather than the scores (L x L): one fewer pass over the largest tensor
+    scores = torch.matmul(q * (1.0 / math.sqrt(d_head)), k.transpose(-1, -2)) + bias
     return torch.matmul(torch.softmax(scores, dim=-1), v)
 
 

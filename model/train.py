@@ -1,0 +1,249 @@
+"""Packed training of ElasticAST and of fixed-shape AST baselines (same backbone).
+
+  /usr/bin/python3 model/train.py --run elastic            # variable length + frame shift per sample
+  /usr/bin/python3 model/train.py --run fixed-10s-10ms     # pad/crop to 10 s at 10 ms (AST-style)
+
+Runs are plain data (RUNS below); flags override single fields. Checkpoints: model/runs/<run>/ckpt.pt
+(model_args, weights, mean/std, run config, history), log: model/runs/<run>/log.jsonl.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+from elasticast import PATCH, ElasticAST, ElasticASTConfig, pack_rows, patchify  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RUNS_DIR = os.path.join(HERE, "runs")
+ELASTIC_SHIFTS_MS = [10, 15, 20, 25, 30, 35, 40]
+
+
+@dataclass
+class RunConfig:
+    run: str = "elastic"
+    mode: str = "elastic"            # "elastic": native length, shift drawn per sample; "fixed": pad/crop one shape
+    fixed_seconds: float = 10.0      # fixed mode: input length (frames = seconds*1000/shift, cut to x16)
+    fixed_shift_ms: int = 10         # fixed mode: the one frame shift
+    d_model: int = 128
+    depth: int = 4
+    heads: int = 2                   # dh=64; attention's L x L passes cost per head, and they dominate on CPU
+    epochs: int = 3
+    lr: float = 1e-3
+    min_lr: float = 5e-5
+    warmup_steps: int = 60
+    weight_decay: float = 0.05
+    step_tokens: int = 2048          # tokens per optimiser step (sum over the step's rows)
+    max_row_tokens: int = 640        # rows just long enough for the longest window: 12 s @10 ms = 600 tokens
+    max_time_positions: int = 192    # time table: 3072 frames
+    seed: int = 1337
+
+
+RUNS = {
+    "elastic": RunConfig(run="elastic", mode="elastic"),
+    "fixed-1s-10ms": RunConfig(run="fixed-1s-10ms", mode="fixed", fixed_seconds=1.0, fixed_shift_ms=10),
+    "fixed-10s-10ms": RunConfig(run="fixed-10s-10ms", mode="fixed", fixed_seconds=10.0, fixed_shift_ms=10),
+    "fixed-10s-40ms": RunConfig(run="fixed-10s-40ms", mode="fixed", fixed_seconds=10.0, fixed_shift_ms=40),
+}
+
+
+# features -> tokens
+
+def fixed_frames(seconds, shift_ms):
+    return int(seconds * 1000 / shift_ms) // PATCH * PATCH
+
+
+def pad_or_crop(fb, frames, mean, std, start):
+    """Fixed-shape input, AST-style: crop at `start`, or pad with raw log-mel 0 (normalised like the rest)."""
+    if fb.shape[0] >= frames:
+        return fb[start:start + frames]
+    pad = torch.full((frames - fb.shape[0], fb.shape[1]), (0.0 - mean) / (2 * std))
+    return torch.cat([fb, pad])
+
+
+def clip_tokens(wave, shift_ms, mean, std, max_frames, fixed=None, rng=None):
+    """wave -> (patches, freq_pos, time_pos). max_frames: length cap; fixed: frame count to pad/crop to
+    (random crop with rng, centre crop without)."""
+    fb = data.normalise(data.fbank(wave, shift_ms), mean, std)[:max_frames]
+    if fixed is not None:
+        extra = max(fb.shape[0] - fixed, 0)
+        start = int(rng.integers(0, extra + 1)) if rng is not None else extra // 2
+        fb = pad_or_crop(fb, fixed, mean, std, start)
+    if fb.shape[0] < PATCH:  # shorter than one patch (a 0.5 s clip at 40 ms has 12 frames): pad to 16
+        fb = torch.cat([fb, torch.full((PATCH - fb.shape[0], fb.shape[1]), (0.0 - mean) / (2 * std))])
+    return patchify(fb)
+
+
+def train_tokens(cfg: RunConfig, wave, mean, std, rng):
+    if cfg.mode == "elastic":
+        shift = int(rng.choice(ELASTIC_SHIFTS_MS))
+        return clip_tokens(wave, shift, mean, std, cfg.max_time_positions * PATCH)
+    return clip_tokens(wave, cfg.fixed_shift_ms, mean, std, cfg.max_time_positions * PATCH,
+                       fixed=fixed_frames(cfg.fixed_seconds, cfg.fixed_shift_ms), rng=rng)
+
+
+def batches(items, step_tokens):
+    """Consecutive (tokens, label) items grouped so each group holds about step_tokens tokens."""
+    group, used = [], 0
+    for it in items:
+        n = it[0][0].shape[0]
+        if group and used + n > step_tokens:
+            yield group
+            group, used = [], 0
+        group.append(it)
+        used += n
+    if group:
+        yield group
+
+
+def bucketed_steps(items, step_tokens, rng, chunk=256):
+    """Steps of similar-length samples. Dense masked attention pays L^2 per row whatever is packed in it, so
+    a step's rows are as long as its longest sample: short samples share rows, long ones fill them alone."""
+    order = list(rng.permutation(len(items))) if rng is not None else list(range(len(items)))
+    steps = []
+    for a in range(0, len(order), chunk):
+        part = sorted(order[a:a + chunk], key=lambda i: -items[i][0][0].shape[0])
+        steps += list(batches([items[i] for i in part], step_tokens))
+    if rng is not None:
+        steps = [steps[i] for i in rng.permutation(len(steps))]
+    return steps
+
+
+def pack_step(samples, max_row_tokens):
+    return pack_rows(samples, min(max_row_tokens, max(s[0].shape[0] for s in samples)))
+
+
+@torch.no_grad()
+def predict(model, token_list, max_row_tokens, step_tokens=8192):
+    """Logits for a list of (patches, freq_pos, time_pos), packed into rows of similar lengths."""
+    model.eval()
+    order = sorted(range(len(token_list)), key=lambda i: -token_list[i][0].shape[0])
+    out = torch.zeros(len(token_list), model.cfg.num_classes)
+    for group in batches([(token_list[i], i) for i in order], step_tokens):
+        samples = [t for t, _ in group]
+        out[[i for _, i in group]] = model.forward_rows(*pack_step(samples, max_row_tokens), len(samples))
+    return out
+
+
+def lr_at(cfg, step, total):
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    p = (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * min(p, 1.0)))
+
+
+def val_tokens(cfg: RunConfig, waves, mean, std):
+    """Validation at the run's own setting: native length at 10 and 40 ms for elastic, its shape for fixed."""
+    if cfg.mode == "elastic":
+        return [clip_tokens(w, s, mean, std, cfg.max_time_positions * PATCH) for s in (10, 40) for w in waves]
+    return [train_tokens(cfg, w, mean, std, None) for w in waves]
+
+
+def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=None, log=print):
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    mean, std = stats["mean"], stats["std"]
+    model_cfg = ElasticASTConfig(d_model=cfg.d_model, depth=cfg.depth, heads=cfg.heads,
+                                 max_time_positions=cfg.max_time_positions)
+    model = ElasticAST(model_cfg)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos_" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos_" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    waves, labels = train_set
+    vwaves, vlabels = val_set
+    vtok = val_tokens(cfg, vwaves, mean, std) if vwaves else []
+    vlab = vlabels.repeat(len(vtok) // max(len(vwaves), 1)) if vwaves else None
+    # step count for the schedule: tokens per clip are known only after featurising; estimate from epoch 1
+    est_steps = None
+    step, history, best = 0, [], -1.0
+    t0 = time.time()
+    for epoch in range(cfg.epochs):
+        model.train()
+        order = rng.permutation(len(waves))
+        items = [(train_tokens(cfg, waves[i], mean, std, rng), int(labels[i])) for i in order]
+        groups = bucketed_steps(items, cfg.step_tokens, rng)
+        if est_steps is None:
+            est_steps = len(groups) * cfg.epochs
+        seen, loss_sum, correct = 0, 0.0, 0
+        for group in groups:
+            samples = [t for t, _ in group]
+            y = torch.tensor([lab for _, lab in group])
+            for g in opt.param_groups:
+                g["lr"] = lr_at(cfg, step, est_steps)
+            logits = model.forward_rows(*pack_step(samples, cfg.max_row_tokens), len(samples))
+            loss = F.cross_entropy(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            seen += len(group)
+            loss_sum += float(loss) * len(group)
+            correct += int((logits.argmax(-1) == y).sum())
+            if step % 50 == 0:
+                print(f"  step {step} epoch {epoch + 1} {seen}/{len(items)} clips loss {loss_sum / seen:.3f} "
+                      f"{time.time() - t0:.0f}s", flush=True)
+            if max_steps is not None and step >= max_steps:
+                break
+        record = {"epoch": epoch + 1, "step": step, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                  "elapsed_s": round(time.time() - t0, 1)}
+        if vtok:
+            record["val_acc"] = float((predict(model, vtok, cfg.max_row_tokens).argmax(-1) == vlab).float().mean())
+        history.append(record)
+        log(json.dumps(record))
+        if out_dir is not None:
+            ckpt = {"model_args": model_cfg.to_dict(), "model": model.state_dict(), "mean": mean, "std": std,
+                    "run": asdict(cfg), "history": history, "data_recipe_version": stats.get("recipe"),
+                    "frame_shifts_ms": ELASTIC_SHIFTS_MS if cfg.mode == "elastic" else [cfg.fixed_shift_ms]}
+            torch.save(ckpt, os.path.join(out_dir, "ckpt.pt"))
+            if record.get("val_acc", 0.0) >= best:
+                best = record.get("val_acc", 0.0)
+                torch.save(ckpt, os.path.join(out_dir, "best.pt"))
+        if max_steps is not None and step >= max_steps:
+            break
+    return model, history
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", choices=sorted(RUNS), required=True)
+    for f in ("epochs", "d_model", "depth", "heads", "step_tokens", "max_row_tokens", "seed"):
+        ap.add_argument("--" + f.replace("_", "-"), type=int)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--train-limit", type=int, help="use only the first N training clips")
+    ap.add_argument("--val-limit", type=int, default=150, help="validation clips checked after each epoch")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    overrides = {k: v for k, v in vars(args).items() if v is not None and k in RunConfig.__dataclass_fields__}
+    cfg = replace(RUNS[args.run], **overrides)
+    stats = json.load(open(os.path.join(data.DATA_DIR, "stats.json")))
+    train_set = data.load_split("train")
+    if args.train_limit:
+        train_set = (train_set[0][:args.train_limit], train_set[1][:args.train_limit])
+    val_set = data.load_split("val")
+    val_set = (val_set[0][:args.val_limit], val_set[1][:args.val_limit])
+    out_dir = os.path.join(RUNS_DIR, cfg.run)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "log.jsonl"), "a") as logf:
+        def log(line):
+            print(line, flush=True)
+            logf.write(line + "\n")
+            logf.flush()
+        log(json.dumps({"config": asdict(cfg), "train_clips": len(train_set[0])}))
+        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log)
+
+
+if __name__ == "__main__":
+    main()
