@@ -156,8 +156,9 @@ public final class FeedFeaturizer {
   private void process(long startMicros, float[] samples, boolean gapBefore,
       Consumer<SpectrogramWindow> out) {
     if (gapBefore && state.started) {
-      long missing = (startMicros - expectedNextMicros()) * FeaturizerSettings.SAMPLE_RATE
-          / 1_000_000L;
+      // event times are whole microseconds, samples are 62.5 us: round to the nearest sample
+      long missing = Math.floorDiv((startMicros - expectedNextMicros()) * FeaturizerSettings.SAMPLE_RATE
+          + 500_000L, 1_000_000L);
       if (settings.gapPolicy() == GapPolicy.ZERO_FILL && missing > 0
           && missing <= settings.maxZeroFillSamples()) {
         zeroFill(missing, out);
