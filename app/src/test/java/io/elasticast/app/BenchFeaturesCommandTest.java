@@ -20,7 +20,7 @@ class BenchFeaturesCommandTest {
     float[] reference = {0f, -10f, -20f, 0f};
     float[] actual = {0.001f, -10.002f, -20.5f, 0f};
     double[] errors = BenchFeaturesCommand.parityErrors(reference, actual, 2);
-    // frame 0: both within 18 nats; frame 1: -20 is 20 nats below its peak 0
+    // frame 0: both within 16 nats; frame 1: -20 is 20 nats below its peak 0
     assertThat(errors[0]).isCloseTo(0.002, org.assertj.core.data.Offset.offset(1e-6));
     assertThat(errors[1]).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-6));
   }
