@@ -102,6 +102,7 @@ public final class PackPlanner {
 
   private final int maxRowTokens;
   private final int maxCallTokens;
+  private final long maxAttentionPairsPerCall;
   private final CostModel cost;
 
   /**
@@ -109,12 +110,24 @@ public final class PackPlanner {
    * @param maxCallTokens most real tokens in one call (bounds memory and a call's latency)
    */
   public PackPlanner(int maxRowTokens, int maxCallTokens, CostModel cost) {
+    this(maxRowTokens, maxCallTokens, Long.MAX_VALUE, cost);
+  }
+
+  /**
+   * @param maxAttentionPairsPerCall most R·L² (attention score entries per head) in one call
+   *     with more than one row. Measured here: at equal FLOPs, calls whose score tensors outgrow
+   *     the CPU caches ran up to 2x slower per window (rows of 200 tokens: 4 per call fine, 8
+   *     not), which the FLOP-based cost model cannot see; a single row is always allowed.
+   */
+  public PackPlanner(int maxRowTokens, int maxCallTokens, long maxAttentionPairsPerCall,
+      CostModel cost) {
     if (maxRowTokens <= 0 || maxCallTokens < maxRowTokens) {
       throw new IllegalArgumentException("need 0 < maxRowTokens (" + maxRowTokens
           + ") <= maxCallTokens (" + maxCallTokens + ")");
     }
     this.maxRowTokens = maxRowTokens;
     this.maxCallTokens = maxCallTokens;
+    this.maxAttentionPairsPerCall = maxAttentionPairsPerCall;
     this.cost = cost;
   }
 
@@ -124,6 +137,10 @@ public final class PackPlanner {
 
   public int maxCallTokens() {
     return maxCallTokens;
+  }
+
+  public long maxAttentionPairsPerCall() {
+    return maxAttentionPairsPerCall;
   }
 
   public CostModel costModel() {
@@ -160,6 +177,9 @@ public final class PackPlanner {
           break;
         }
         placeFirstFit(rowFill, t, width);
+        if (rowFill.size() > 1 && (long) rowFill.size() * width * width > maxAttentionPairsPerCall) {
+          break;
+        }
         double c = best[i] + cost.callCost(rowFill.size(), width, total);
         if (c < best[j + 1]) {
           best[j + 1] = c;

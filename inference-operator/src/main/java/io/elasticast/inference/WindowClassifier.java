@@ -46,8 +46,15 @@ public final class WindowClassifier implements AutoCloseable {
   public static PackPlanner defaultPlanner(ModelConfig config, int maxCallTokens) {
     int maxRow = config.maxTokensPerWindow();
     return new PackPlanner(maxRow, Math.max(maxRow, maxCallTokens),
+        ATTENTION_SCORES_PER_CALL / Math.max(1, config.heads()),
         PackPlanner.CostModel.forModel(Math.max(1, config.dModel()), config.depth()));
   }
+
+  /**
+   * Attention score entries (all heads) one multi-row call may hold: 2^19 floats = 2 MB, about
+   * what stays in this CPU's caches (see {@link PackPlanner}'s attention cap).
+   */
+  public static final long ATTENTION_SCORES_PER_CALL = 1L << 19;
 
   public Outcome classify(List<SpectrogramWindow> windows) {
     List<Rejected> rejected = new ArrayList<>();

@@ -61,6 +61,27 @@ class PackPlannerUnitTest {
   }
 
   @Test
+  void shouldKeepEachMultiRowCallUnderTheAttentionCap() {
+    long cap = 200L * 200 * 4;
+    PackPlanner capped = new PackPlanner(MAX_ROW, MAX_CALL, cap, D192);
+    for (long seed = 0; seed < 50; seed++) {
+      Plan plan = capped.plan(Arrays.stream(randomTokens(new Random(seed), 80))
+          .filter(t -> t <= MAX_ROW).toArray());
+      for (Call call : plan.calls()) {
+        if (call.rows().size() > 1) {
+          assertThat((long) call.rows().size() * call.width() * call.width())
+              .isLessThanOrEqualTo(cap);
+        }
+      }
+    }
+    // eight 200-token windows: four rows per call at most, so two calls
+    int[] eight = new int[8];
+    Arrays.fill(eight, 200);
+    assertThat(capped.plan(eight).calls()).hasSize(2);
+    assertThat(planner.plan(eight).calls()).hasSize(1);
+  }
+
+  @Test
   void shouldPlanDeterministically() {
     int[] tokens = randomTokens(new Random(7), 300);
     assertThat(describe(planner.plan(tokens))).isEqualTo(describe(planner.plan(tokens.clone())));
