@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       DemoCommand.class,
       JobCommand.class,
+      IngestCommand.class,
+      NormalizeCommand.class,
       FeaturesCommand.class,
       ClassifyCommand.class,
       BenchCommand.class,

@@ -1,0 +1,53 @@
+package io.elasticast.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Flag handling of {@code elasticast ingest}; the ingest logic is tested in stream-ingest. */
+class IngestCommandTest {
+
+  final StringWriter out = new StringWriter();
+  final StringWriter err = new StringWriter();
+
+  int run(String... args) {
+    CommandLine cli = ElasticAstCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void shouldListTheIngestOptions() {
+    assertThat(run("ingest", "--help")).isZero();
+    assertThat(out.toString()).contains("--feeds").contains("--loop").contains("--no-pace")
+        .contains("--chunk-ms").contains("--bootstrap-servers").contains("--topic");
+  }
+
+  @Test
+  void shouldRefuseStdinWithoutItsFormat() {
+    assertThat(run("ingest", "-", "--rate", "16000")).isEqualTo(2);
+    assertThat(err.toString()).contains("error: reading - (stdin) needs --format");
+  }
+
+  @Test
+  void shouldRefuseRawFormatFlagsWithoutStdin() {
+    assertThat(run("ingest", "a.wav", "--format", "s16le")).isEqualTo(2);
+    assertThat(err.toString()).contains("give - as a source");
+  }
+
+  @Test
+  void shouldRefuseAnUnknownRawFormat() {
+    assertThat(run("ingest", "-", "--format", "mulaw", "--rate", "8000", "--channels", "1")).isEqualTo(2);
+    assertThat(err.toString()).contains("mulaw");
+  }
+
+  @Test
+  void shouldNeedASource() {
+    assertThat(run("ingest")).isEqualTo(2);
+    assertThat(err.toString()).contains("SOURCE");
+  }
+}
