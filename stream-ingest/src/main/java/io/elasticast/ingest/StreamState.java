@@ -1,11 +1,7 @@
 package io.elasticast.ingest;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -35,31 +31,22 @@ public record StreamState(
       if (s == null) {
         return null;
       }
-      try {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeByte(FORMAT_VERSION);
-        out.writeLong(s.sequence.highest());
-        out.writeLong(s.sequence.seenMask());
-        out.writeLong(s.sequence.duplicates());
-        out.writeInt(s.inputRate);
-        out.writeInt(s.inputChannels);
-        out.writeLong(s.originMicros);
-        out.writeBoolean(s.resampler != null);
-        if (s.resampler != null) {
-          float[] history = s.resampler.history();
-          out.writeLong(s.resampler.nextOutput());
-          out.writeLong(s.resampler.historyStart());
-          out.writeInt(history.length);
-          for (float v : history) {
-            out.writeFloat(v);
-          }
-        }
-        out.flush();
-        return bytes.toByteArray();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      float[] history = s.resampler == null ? new float[0] : s.resampler.history();
+      ByteBuffer out = ByteBuffer.allocate(1 + 8 * 3 + 4 * 2 + 8 + 1 + 8 * 2 + 4 + 4 * history.length);
+      out.put(FORMAT_VERSION)
+          .putLong(s.sequence.highest())
+          .putLong(s.sequence.seenMask())
+          .putLong(s.sequence.duplicates())
+          .putInt(s.inputRate)
+          .putInt(s.inputChannels)
+          .putLong(s.originMicros)
+          .put((byte) (s.resampler != null ? 1 : 0));
+      if (s.resampler != null) {
+        out.putLong(s.resampler.nextOutput()).putLong(s.resampler.historyStart()).putInt(history.length);
+        out.asFloatBuffer().put(history);
+        out.position(out.position() + 4 * history.length);
       }
+      return Arrays.copyOf(out.array(), out.position());
     }
 
     @Override
@@ -67,28 +54,27 @@ public record StreamState(
       if (data == null) {
         return null;
       }
-      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
-        byte version = in.readByte();
+      try {
+        ByteBuffer in = ByteBuffer.wrap(data);
+        byte version = in.get();
         if (version != FORMAT_VERSION) {
           throw new SerializationException("unknown normaliser state format " + version);
         }
-        var sequence = new SequenceTracker.State(in.readLong(), in.readLong(), in.readLong());
-        int rate = in.readInt();
-        int channels = in.readInt();
-        long origin = in.readLong();
+        var sequence = new SequenceTracker.State(in.getLong(), in.getLong(), in.getLong());
+        int rate = in.getInt();
+        int channels = in.getInt();
+        long origin = in.getLong();
         PolyphaseResampler.State resampler = null;
-        if (in.readBoolean()) {
-          long nextOutput = in.readLong();
-          long historyStart = in.readLong();
-          float[] history = new float[in.readInt()];
-          for (int i = 0; i < history.length; i++) {
-            history[i] = in.readFloat();
-          }
+        if (in.get() != 0) {
+          long nextOutput = in.getLong();
+          long historyStart = in.getLong();
+          float[] history = new float[in.getInt()];
+          in.asFloatBuffer().get(history);
           resampler = new PolyphaseResampler.State(nextOutput, historyStart, history);
         }
         return new StreamState(sequence, rate, channels, origin, resampler);
-      } catch (IOException e) {
-        throw new SerializationException("corrupt normaliser state: " + e.getMessage(), e);
+      } catch (java.nio.BufferUnderflowException | NegativeArraySizeException e) {
+        throw new SerializationException("corrupt normaliser state (" + data.length + " bytes)", e);
       }
     }
 
