@@ -102,6 +102,27 @@ def fixture(model: ElasticAST, onnx_file, seed=1):
     }
 
 
+def audio_fixture(model: ElasticAST, onnx_file, mean, std, seconds=2.0):
+    """End-to-end fixture: 16-bit PCM of two synthetic test clips (speech, siren; recipe in data.py), each cut to
+    `seconds`, featurised at 10 and 40 ms, normalised, patchified, packed into rows of the longest window, one call."""
+    import data
+    clips = [w[: int(seconds * data.SR)] for _, w, _ in data.make_batch(data.SPLIT_SEEDS["test"], [0, 1])]
+    windows, samples = [], []
+    for c, pcm in enumerate(clips):
+        wave = torch.from_numpy(pcm.astype("float32") / 32768.0)
+        for shift in (10, 40):
+            fb = data.fbank(wave, shift)
+            samples.append(patchify(data.normalise(fb, mean, std)))
+            windows.append({"clip": c, "frame_shift_ms": shift, "frames": fb.shape[0],
+                            "fbank_first_frame": fb[0].tolist(), "tokens": samples[-1][0].shape[0]})
+    flat = flatten_rows(*pack_rows(samples, max(s[0].shape[0] for s in samples)))
+    with torch.no_grad():
+        logits = model.eval().forward_flat(*flat)
+    return {"onnx_file": onnx_file, "sample_rate": 16000, "pcm16_scale": "sample / 32768.0",
+            "mean": mean, "std": std, "clips_pcm16": [c.tolist() for c in clips], "windows": windows,
+            "rows": flat[4].tolist(), "logits": logits.tolist(), "tolerance": 2e-3}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", help="checkpoint written by train.py")
@@ -110,6 +131,7 @@ def main():
     ap.add_argument("--json-name", default="model.json", help="metadata file name in the artifacts dir")
     ap.add_argument("--out-dir", default=ARTIFACTS)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--audio-fixture", action="store_true", help="also write the PCM -> logits fixture")
     args = ap.parse_args()
     if bool(args.checkpoint) == bool(args.random_init):
         ap.error("give exactly one of --checkpoint or --random-init")
@@ -136,6 +158,9 @@ def main():
         f.write("\n")
     with open(os.path.join(args.out_dir, "fixtures", f"elasticast-{args.name}-parity.json"), "w") as f:
         json.dump(fixture(model, onnx_file), f)
+    if args.audio_fixture:
+        with open(os.path.join(args.out_dir, "fixtures", f"elasticast-{args.name}-audio.json"), "w") as f:
+            json.dump(audio_fixture(model, onnx_file, mean, std), f)
     size = os.path.getsize(onnx_path) / 1e6
     print(f"wrote {onnx_path} ({size:.2f} MB), {args.json_name}, fixtures/elasticast-{args.name}-parity.json")
 
