@@ -33,6 +33,7 @@ public final class IngestRunner {
   private final boolean showProgress;
   private final List<Feed> feeds = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<String> setupErrors = new ArrayList<>();
+  private final List<String> droppedSources = new ArrayList<>();
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Map<String, MemoryPcm> loaded = new HashMap<>();
   private volatile boolean stopping;
@@ -75,6 +76,10 @@ public final class IngestRunner {
       for (Feed feed : feeds) {
         err.println(summary(feed));
       }
+      for (String source : droppedSources) {
+        err.println(String.format("%-24s %9.1f s %8d chunks  %-7s %s",
+            AudioSources.displayName(source), 0.0, 0, "failed", source));
+      }
       boolean failed = !setupErrors.isEmpty()
           || feeds.stream().anyMatch(f -> f.status() == Feed.Status.FAILED);
       return failed ? 1 : 0;
@@ -113,9 +118,13 @@ public final class IngestRunner {
         feed.chunks(), status, feed.source());
   }
 
+  private final Set<String> reportedMessages = new HashSet<>();
+
+  /** One line per distinct failure (feeds sharing a bad source fail with the same message). */
   private void reportFailures(Set<Feed> reported) {
     for (Feed feed : feeds) {
-      if (feed.status() == Feed.Status.FAILED && reported.add(feed)) {
+      if (feed.status() == Feed.Status.FAILED && reported.add(feed)
+          && reportedMessages.add(feed.error())) {
         err.print(showProgress ? "\r\033[K" : "");
         err.println("error: " + feed.error());
       }
@@ -131,12 +140,14 @@ public final class IngestRunner {
         setupError(e.getMessage());
       }
     }
-    if (sources.isEmpty()) {
-      return;
-    }
     if (options.loop() && sources.contains(AudioSources.STDIN)) {
       setupError("-: stdin cannot be looped");
       sources.remove(AudioSources.STDIN);
+    }
+    // A bad source is reported once and dropped, so it does not fail every feed spread over it.
+    sources.removeIf(source -> !usable(source));
+    if (sources.isEmpty()) {
+      return;
     }
     int count = options.feeds() > 0 ? options.feeds() : sources.size();
     int copiesPerSource = (count + sources.size() - 1) / sources.size();
@@ -151,6 +162,26 @@ public final class IngestRunner {
       feeds.add(new Feed(source, id, opener, options.loop(), fraction, options.chunkMillis(),
           options.pace(), ticker, startMicros, sink));
     }
+  }
+
+  private boolean usable(String source) {
+    if (source.equals(AudioSources.STDIN) || AudioSources.isUrl(source)) {
+      return true;
+    }
+    try {
+      if (options.loop()) {
+        loadedReader(source).close();
+      } else if (!java.nio.file.Files.exists(java.nio.file.Path.of(source))) {
+        throw new SourceException(source + ": no such file");
+      }
+      return true;
+    } catch (SourceException e) {
+      setupError(e.getMessage());
+    } catch (IOException e) {
+      setupError(source + ": " + e.getMessage());
+    }
+    droppedSources.add(source);
+    return false;
   }
 
   private String streamIdFor(String source, int index, int count, int copy) {

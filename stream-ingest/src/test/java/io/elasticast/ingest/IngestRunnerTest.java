@@ -89,6 +89,37 @@ class IngestRunnerTest {
   }
 
   @Test
+  void shouldReportABadSourceOnceAndSpreadTheFeedsOverTheGoodOnes() throws Exception {
+    Path good = wav("good.wav", 16_000, 1, 0.3);
+    Path missing = dir.resolve("gone.wav");
+    var options = new IngestRunner.Options(List.of(good.toString(), missing.toString()), 6, true, false,
+        100, null, null);
+    IngestRunner[] holder = new IngestRunner[1];
+    ChunkSink stopping = new ChunkSink() {
+      @Override
+      public synchronized void send(AudioChunk chunk, Consumer<Exception> onFailure) {
+        sink.send(chunk, onFailure);
+        if (sink.chunks.size() >= 60) {
+          holder[0].requestStop();
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    holder[0] = new IngestRunner(options, stopping, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC),
+        err, false);
+    assertThat(holder[0].run()).isEqualTo(1);
+
+    assertThat(err().split("no such file", -1)).hasSize(2); // exactly one error line
+    assertThat(holder[0].feeds()).hasSize(6).allSatisfy(f -> assertThat(f.source()).isEqualTo(good.toString()));
+    assertThat(err()).containsPattern("gone +0.0 s +0 chunks +failed");
+  }
+
+  @Test
   void shouldReportACorruptFile() throws IOException {
     Path bad = dir.resolve("noise.wav");
     Files.write(bad, "RIFF? no, just text pretending to be audio".getBytes(StandardCharsets.UTF_8));
