@@ -86,7 +86,7 @@ public final class ChunkNormaliser {
       out = resampler(rate).process(filter, mono);
       startMicros = origin + firstIndex * 1_000_000L / OUTPUT_RATE;
     }
-    StreamState next = new StreamState(sequence, rate, chunk.getChannels(), origin, filter);
+    StreamState next = new StreamState(sequence, rate, chunk.getChannels(), origin, filter, 0L);
     return new Outcome(next, output(chunk, out, startMicros, flags), kind);
   }
 

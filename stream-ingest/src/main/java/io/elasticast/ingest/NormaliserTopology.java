@@ -6,6 +6,9 @@ import io.elasticast.schemas.DeadLetterReason;
 import io.elasticast.schemas.Topic;
 import io.elasticast.schemas.Topics;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -17,10 +20,12 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -33,6 +38,12 @@ public final class NormaliserTopology {
 
   /** Per-stream sequence window and resampler history. */
   public static final String STATE_STORE = "normaliser-stream-state";
+  /**
+   * A stream silent this long (wall clock) is forgotten, so state does not pile up for feeds that
+   * ended; if it comes back, it starts afresh (no gap flag, new filter).
+   */
+  public static final Duration IDLE_EXPIRY = Duration.ofHours(1);
+  public static final Duration EXPIRY_CHECK_EVERY = Duration.ofMinutes(1);
 
   /** What the processor produces for one input record. */
   public sealed interface Result permits Normalised, Rejected {}
@@ -96,6 +107,20 @@ public final class NormaliserTopology {
     public void init(ProcessorContext<String, Result> context) {
       this.context = context;
       this.store = context.getStateStore(STATE_STORE);
+      context.schedule(EXPIRY_CHECK_EVERY, PunctuationType.WALL_CLOCK_TIME, this::forgetIdleStreams);
+    }
+
+    private void forgetIdleStreams(long nowMillis) {
+      long cutoff = nowMillis - IDLE_EXPIRY.toMillis();
+      List<String> idle = new ArrayList<>();
+      try (KeyValueIterator<String, StreamState> all = store.all()) {
+        all.forEachRemaining(kv -> {
+          if (kv.value.lastSeenMillis() < cutoff) {
+            idle.add(kv.key);
+          }
+        });
+      }
+      idle.forEach(store::delete);
     }
 
     @Override
@@ -118,7 +143,7 @@ public final class NormaliserTopology {
         return;
       }
       ChunkNormaliser.Outcome outcome = normaliser.normalise(store.get(key), chunk);
-      store.put(key, outcome.state());
+      store.put(key, outcome.state().seenAt(context.currentSystemTimeMs()));
       if (outcome.output() == null) {
         counters.countDuplicate();
         return;

@@ -11,14 +11,20 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * What the normaliser remembers per stream between chunks: the sequence window and the resampler's
  * filter history (null when the input is already at the output rate), plus the input format that
- * history belongs to and the event time of its sample 0.
+ * history belongs to, the event time of its sample 0, and when the stream was last heard from.
  */
 public record StreamState(
     SequenceTracker.State sequence,
     int inputRate,
     int inputChannels,
     long originMicros,
-    PolyphaseResampler.State resampler) {
+    PolyphaseResampler.State resampler,
+    long lastSeenMillis) {
+
+  /** The same state, last touched at {@code millis} (wall clock); idle streams are expired by it. */
+  public StreamState seenAt(long millis) {
+    return new StreamState(sequence, inputRate, inputChannels, originMicros, resampler, millis);
+  }
 
   private static final byte FORMAT_VERSION = 1;
 
@@ -32,7 +38,7 @@ public record StreamState(
         return null;
       }
       float[] history = s.resampler == null ? new float[0] : s.resampler.history();
-      ByteBuffer out = ByteBuffer.allocate(1 + 8 * 3 + 4 * 2 + 8 + 1 + 8 * 2 + 4 + 4 * history.length);
+      ByteBuffer out = ByteBuffer.allocate(1 + 8 * 3 + 4 * 2 + 8 + 8 + 1 + 8 * 2 + 4 + 4 * history.length);
       out.put(FORMAT_VERSION)
           .putLong(s.sequence.highest())
           .putLong(s.sequence.seenMask())
@@ -40,6 +46,7 @@ public record StreamState(
           .putInt(s.inputRate)
           .putInt(s.inputChannels)
           .putLong(s.originMicros)
+          .putLong(s.lastSeenMillis)
           .put((byte) (s.resampler != null ? 1 : 0));
       if (s.resampler != null) {
         out.putLong(s.resampler.nextOutput()).putLong(s.resampler.historyStart()).putInt(history.length);
@@ -64,6 +71,7 @@ public record StreamState(
         int rate = in.getInt();
         int channels = in.getInt();
         long origin = in.getLong();
+        long lastSeen = in.getLong();
         PolyphaseResampler.State resampler = null;
         if (in.get() != 0) {
           long nextOutput = in.getLong();
@@ -72,7 +80,7 @@ public record StreamState(
           in.asFloatBuffer().get(history);
           resampler = new PolyphaseResampler.State(nextOutput, historyStart, history);
         }
-        return new StreamState(sequence, rate, channels, origin, resampler);
+        return new StreamState(sequence, rate, channels, origin, resampler, lastSeen);
       } catch (java.nio.BufferUnderflowException | NegativeArraySizeException e) {
         throw new SerializationException("corrupt normaliser state (" + data.length + " bytes)", e);
       }

@@ -241,6 +241,26 @@ class NormaliserTopologyTest {
     assertThat(n.counters.duplicates()).isZero();
   }
 
+  @Test
+  void shouldForgetAStreamThatWentQuietAndKeepAnActiveOne() {
+    float[] s = tone(440, 0.1, 16_000, 0.5);
+    n.send(floatChunk("quiet", 0, 16_000, 1, s));
+    n.send(floatChunk("active", 0, 16_000, 1, s));
+    var store = n.driver.<String, StreamState>getKeyValueStore(NormaliserTopology.STATE_STORE);
+    assertThat(store.get("quiet")).isNotNull();
+
+    n.driver.advanceWallClockTime(NormaliserTopology.IDLE_EXPIRY.minusMinutes(5));
+    n.send(floatChunk("active", 1, 16_000, 1, s));
+    n.driver.advanceWallClockTime(java.time.Duration.ofMinutes(10));
+
+    assertThat(store.get("quiet")).isNull();
+    assertThat(store.get("active")).isNotNull();
+    n.readNormalised();
+    // When it comes back it starts afresh: no gap reported against the forgotten history.
+    n.send(floatChunk("quiet", 7, 16_000, 1, s));
+    assertThat(n.readNormalised().get(0).getSourceMetadata()).doesNotContainKey(NormalisedMetadata.GAP_BEFORE);
+  }
+
   static DeadLetter single(List<DeadLetter> letters) {
     assertThat(letters).hasSize(1);
     return letters.get(0);

@@ -53,7 +53,7 @@ class SequenceTrackerUnitTest {
     var resampler = new PolyphaseResampler(44_100, 16_000);
     var filter = resampler.newState();
     resampler.process(filter, AudioFixtures.noise(1, 1_000, 0.5));
-    var state = new StreamState(new SequenceTracker.State(9, 0b1011, 2), 44_100, 2, 123L, filter);
+    var state = new StreamState(new SequenceTracker.State(9, 0b1011, 2), 44_100, 2, 123L, filter, 456L);
 
     StreamState back = serde.deserialize("t", serde.serialize("t", state));
     assertThat(back.sequence().highest()).isEqualTo(9);
@@ -62,6 +62,7 @@ class SequenceTrackerUnitTest {
     assertThat(back.inputRate()).isEqualTo(44_100);
     assertThat(back.inputChannels()).isEqualTo(2);
     assertThat(back.originMicros()).isEqualTo(123L);
+    assertThat(back.lastSeenMillis()).isEqualTo(456L);
     assertThat(back.resampler().nextOutput()).isEqualTo(filter.nextOutput());
     assertThat(back.resampler().historyStart()).isEqualTo(filter.historyStart());
     assertThat(back.resampler().history()).containsExactly(filter.history());
