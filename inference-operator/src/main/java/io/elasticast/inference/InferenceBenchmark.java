@@ -169,8 +169,11 @@ public final class InferenceBenchmark {
     return new PackedRun((System.nanoTime() - start) / 1e9, tokens, slots, calls);
   }
 
-  /** Each window in its own row, padded with filler tokens (own sample id) to the batch's longest. */
-  private PackedBatchEncoder.PackedBatch encodePadded(List<SpectrogramWindow> batch) {
+  /**
+   * Each window in its own row, padded with filler tokens (own sample id) to the batch's longest.
+   * {@code windowOrder} holds the batch index of each sample id, -1 for a filler sample.
+   */
+  PackedBatchEncoder.PackedBatch encodePadded(List<SpectrogramWindow> batch) {
     int width = 0;
     for (SpectrogramWindow w : batch) {
       width = Math.max(width, patchifier.tokens(w));
@@ -187,8 +190,14 @@ public final class InferenceBenchmark {
     int freqPositions = patchifier.freqPositions();
     int token = 0;
     int sample = 0;
-    for (SpectrogramWindow w : batch) {
+    List<Integer> owners = new ArrayList<>();
+    for (int b = 0; b < batch.size(); b++) {
+      SpectrogramWindow w = batch.get(b);
       int n = patchifier.tokens(w);
+      owners.add(b);
+      if (n < width) {
+        owners.add(-1);
+      }
       patchifier.write(w, paddedPatches, paddedFreq, paddedTime, token);
       for (int i = 0; i < width; i++) {
         if (i == n) {
@@ -207,7 +216,7 @@ public final class InferenceBenchmark {
       token += width;
       sample++;
     }
-    int[] order = new int[sample];
+    int[] order = owners.stream().mapToInt(Integer::intValue).toArray();
     return new PackedBatchEncoder.PackedBatch(total, batch.size(), width, order,
         paddedPatches.duplicate().position(0).limit(total * patchValues).slice(),
         view(paddedFreq, total), view(paddedTime, total), view(paddedIds, total),
