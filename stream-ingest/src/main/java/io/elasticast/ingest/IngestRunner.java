@@ -157,8 +157,10 @@ public final class IngestRunner {
       String source = sources.get(i % sources.size());
       int copy = i / sources.size();
       String id = uniqueId(streamIdFor(source, i, count, copiesPerSource > 1 ? copy : -1), ids);
-      Feed.Opener opener = options.loop() ? () -> loadedReader(source) : () -> open(source);
-      double fraction = options.loop() ? (double) copy / copiesPerSource : 0;
+      // Files loop from one shared in-memory decode; a URL (a live stream) loops by reconnecting.
+      boolean fromMemory = options.loop() && !AudioSources.isUrl(source);
+      Feed.Opener opener = fromMemory ? () -> loadedReader(source) : () -> open(source);
+      double fraction = fromMemory ? (double) copy / copiesPerSource : 0;
       feeds.add(new Feed(source, id, opener, options.loop(), fraction, options.chunkMillis(),
           options.pace(), ticker, startMicros, sink));
     }
