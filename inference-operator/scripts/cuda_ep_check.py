@@ -7,7 +7,7 @@ that the exported flat-token graph runs on it:
   3. windows/s one at a time vs packed (one window per row, rows grouped by length, ~budget tokens
      per call) for a seeded 0.5-10 s mix and for 1 s windows, per model*.json in model/artifacts.
 
-  python3 inference-operator/scripts/cuda_ep_check.py [--budget 16384]
+  python3 inference-operator/scripts/cuda_ep_check.py [--budget 16384] [--extra other/model.json ...]
 """
 import argparse
 import glob
@@ -98,6 +98,7 @@ def time_modes(sess, windows, budget, rounds=5):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=int, default=16384)
+    ap.add_argument("--extra", nargs="*", default=[], help="more model*.json files to time")
     args = ap.parse_args()
     print("onnxruntime", ort.__version__, "device", ort.get_device(), "providers", ort.get_available_providers())
 
@@ -126,9 +127,9 @@ def main():
         t += n
     print(f"2. packed vs alone on CUDA, {len(windows)} windows: max diff = {worst:.3g}  {'OK' if worst <= 1e-4 else 'FAIL'}")
 
-    for cfg_path in sorted(glob.glob(os.path.join(ART, "model*.json"))):
+    for cfg_path in sorted(glob.glob(os.path.join(ART, "model*.json"))) + args.extra:
         cfg = json.load(open(cfg_path))
-        path = os.path.join(ART, cfg["onnx_file"])
+        path = os.path.join(os.path.dirname(cfg_path), cfg["onnx_file"])
         s = session(path, True)
         for name, ws in (("mixed 0.5-10 s", mixed(256, 42)), ("1 s @10 ms", [48] * 512)):
             r = time_modes(s, ws, args.budget)
