@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Flag handling of {@code elasticast ingest}; the ingest logic is tested in stream-ingest. */
@@ -43,6 +46,22 @@ class IngestCommandTest {
   void shouldRefuseAnUnknownRawFormat() {
     assertThat(run("ingest", "-", "--format", "mulaw", "--rate", "8000", "--channels", "1")).isEqualTo(2);
     assertThat(err.toString()).contains("mulaw");
+  }
+
+  @Test
+  void shouldTakeTheBrokerFromTheFlagThenTheConfigFileThenLocalhost(@TempDir Path dir) throws Exception {
+    var spec = ElasticAstCli.commandLine().getSubcommands().get("ingest").getCommandSpec();
+    Path yaml = dir.resolve("job.yaml");
+    Files.writeString(yaml, "kafka:\n  bootstrap-servers: kafka-a:9093\n");
+    assertThat(IngestCommand.bootstrapServers("flag:1", yaml, spec)).isEqualTo("flag:1");
+    assertThat(IngestCommand.bootstrapServers(null, yaml, spec)).isEqualTo("kafka-a:9093");
+    assertThat(IngestCommand.bootstrapServers(null, null, spec)).isEqualTo("localhost:9092");
+  }
+
+  @Test
+  void shouldReportAMissingConfigFileAsAUsageError() {
+    assertThat(run("ingest", "--config", "/no/such/job.yaml", "a.wav")).isEqualTo(2);
+    assertThat(err.toString()).contains("error: config file /no/such/job.yaml does not exist");
   }
 
   @Test
