@@ -150,6 +150,15 @@ public final class IngestRunner {
       return;
     }
     int count = options.feeds() > 0 ? options.feeds() : sources.size();
+    if (count > sources.size() && sources.contains(AudioSources.STDIN)) {
+      // Feeds spread over the sources would read the one stdin stream in turns, garbling all of them.
+      setupError("-: stdin is a single feed; --feeds cannot copy it");
+      droppedSources.add(AudioSources.STDIN);
+      sources.remove(AudioSources.STDIN);
+      if (sources.isEmpty()) {
+        return;
+      }
+    }
     int copiesPerSource = (count + sources.size() - 1) / sources.size();
     long startMicros = clock.instant().toEpochMilli() * 1_000L;
     Set<String> ids = new HashSet<>();

@@ -197,6 +197,15 @@ class IngestRunnerTest {
   }
 
   @Test
+  void shouldRefuseToCopyStdinIntoSeveralFeeds() {
+    var stdin = new AudioSources.RawStdin(new PcmFormat(8_000, 1, SampleEncoding.PCM_S16LE),
+        new ByteArrayInputStream(new byte[1_600]));
+    assertThat(runner(List.of("-"), 3, false, stdin).run()).isEqualTo(1);
+    assertThat(err()).contains("error: -: stdin is a single feed");
+    assertThat(sink.chunks).isEmpty();
+  }
+
+  @Test
   void shouldMakeEachAudioFileOfADirectoryAFeed() throws IOException {
     wav("a.wav", 16_000, 1, 0.2);
     wav("b.wav", 22_050, 2, 0.3);
