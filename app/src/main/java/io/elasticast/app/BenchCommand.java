@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print ratios measured side by side in one run.",
-    subcommands = {BenchFeaturesCommand.class, NormalizeCommand.Bench.class, BenchInferenceCommand.class})
+    subcommands = {BenchFeaturesCommand.class, NormalizeCommand.Bench.class, BenchInferenceCommand.class,
+      BenchPipelineCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
