@@ -90,8 +90,9 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
     queue = new PackingQueue<>(settings.tokenBudget(), settings.maxDelayMillis(),
         settings.maxWaitingWindows());
     if (context.isRestored()) {
-      // the windows restored here were waiting at the checkpoint: their deadlines restart from
-      // the restore (their arrival time on the old clock means nothing on this machine)
+      // the windows restored here were waiting at the checkpoint; they keep their arrival time
+      // (clamped to now, in case this machine's clock is behind), so a restore never makes them
+      // wait longer than max_delay_ms more: usually their deadline has passed and they run at once
       List<Waiting<WaitingWindow>> restored = new ArrayList<>();
       long now = getProcessingTimeService().getCurrentProcessingTime();
       for (WaitingWindow w : waitingState.get()) {
