@@ -42,6 +42,35 @@ class SchemaCompatibilityUnitTest {
   }
 
   @Test
+  void shouldReadAnEncodingSymbolItDoesNotKnowAsUnknown() {
+    // A future writer adds an encoding; this reader must not mistake it for a known one.
+    String json = AudioChunk.getClassSchema().toString()
+        .replace("\"symbols\":[\"PCM_S16LE\",\"FLOAT32LE\",\"UNKNOWN\"]",
+            "\"symbols\":[\"PCM_S16LE\",\"FLOAT32LE\",\"UNKNOWN\",\"PCM_S24LE\"]");
+    Schema future = new Schema.Parser().parse(json);
+    assertThat(future.toString()).contains("PCM_S24LE");
+    AudioChunk written = RecordFixtures.audioChunk();
+    org.apache.avro.generic.GenericRecord generic = new org.apache.avro.generic.GenericData.Record(future);
+    for (Schema.Field f : future.getFields()) {
+      generic.put(f.name(), written.get(f.name()));
+    }
+    generic.put("encoding", new org.apache.avro.generic.GenericData.EnumSymbol(
+        future.getField("encoding").schema(), "PCM_S24LE"));
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+      new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(future).write(generic, encoder);
+      encoder.flush();
+      var decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null);
+      AudioChunk read = new org.apache.avro.specific.SpecificDatumReader<AudioChunk>(future, AudioChunk.getClassSchema())
+          .read(null, decoder);
+      assertThat(read.getEncoding()).isEqualTo(SampleEncoding.UNKNOWN);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void shouldDetectABreakingChange() {
     // A new required field without a default: old data can no longer be read.
     Schema previous = SchemaHistory.previousVersionsOf("AudioChunk").get(0);

@@ -37,8 +37,9 @@ public final class ChunkValidator {
       return reject(DeadLetterReason.OTHER, "negative sequenceNumber " + chunk.getSequenceNumber());
     }
     SampleEncoding encoding = chunk.getEncoding();
-    if (encoding == null) {
-      return reject(DeadLetterReason.UNKNOWN_ENCODING, "encoding is not set");
+    if (encoding == null || encoding == SampleEncoding.UNKNOWN) {
+      return reject(DeadLetterReason.UNKNOWN_ENCODING, encoding == null ? "encoding is not set"
+          : "encoding is one this normaliser does not know (read as UNKNOWN)");
     }
     int rate = chunk.getSampleRate();
     if (rate < MIN_SAMPLE_RATE || rate > MAX_SAMPLE_RATE) {

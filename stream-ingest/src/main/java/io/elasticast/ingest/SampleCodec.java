@@ -16,6 +16,7 @@ public final class SampleCodec {
     return switch (encoding) {
       case PCM_S16LE -> 2;
       case FLOAT32LE -> 4;
+      case UNKNOWN -> throw new IllegalArgumentException("no sample size for an UNKNOWN encoding");
     };
   }
 
@@ -30,6 +31,7 @@ public final class SampleCodec {
         }
       }
       case FLOAT32LE -> in.asFloatBuffer().get(out);
+      case UNKNOWN -> throw new IllegalArgumentException("cannot decode an UNKNOWN encoding");
     }
     return out;
   }

@@ -36,6 +36,13 @@ class ChunkValidatorUnitTest {
   }
 
   @Test
+  void shouldRejectAnEncodingReadAsUnknown() {
+    AudioChunk chunk = s16(16_000, 1, 2);
+    chunk.setEncoding(SampleEncoding.UNKNOWN); // a newer writer's symbol, resolved to the default
+    assertThat(reason(chunk)).isEqualTo(DeadLetterReason.UNKNOWN_ENCODING);
+  }
+
+  @Test
   void shouldRejectInfinityInFloatPayloads() {
     float[] s = {0f, Float.NEGATIVE_INFINITY};
     AudioChunk chunk = AudioFixtures.floatChunk("s", 0, 16_000, 1, s);
