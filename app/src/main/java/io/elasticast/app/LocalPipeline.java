@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The whole pipeline on this machine: an embedded broker with the pipeline's topics, the Kafka
@@ -33,6 +38,8 @@ public final class LocalPipeline implements AutoCloseable {
   public static final int PARTITIONS = 4;
 
   private final Path workDir;
+  private final String bootstrapServers;
+  /** The embedded broker, or null on an external one (which this class neither starts nor stops). */
   private final EmbeddedKafkaBroker broker;
   private final Topics topics;
   private final CountDownLatch normaliserStop = new CountDownLatch(1);
@@ -40,34 +47,62 @@ public final class LocalPipeline implements AutoCloseable {
   private JobClient job;
   private int webUiPort;
 
-  private LocalPipeline(Path workDir, EmbeddedKafkaBroker broker) {
+  private LocalPipeline(Path workDir, String bootstrapServers, EmbeddedKafkaBroker broker) {
     this.workDir = workDir;
+    this.bootstrapServers = bootstrapServers;
     this.broker = broker;
     this.topics = Topics.singleObject();
   }
 
-  /** Broker and topics only; start the other parts with the methods below. */
+  /** An embedded broker with the pipeline's topics; start the other parts with the methods below. */
   public static LocalPipeline startBroker() {
-    Path dir;
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+        EmbeddedKafkaBroker.Options.defaults().defaultPartitions(PARTITIONS));
+    LocalPipeline p = new LocalPipeline(tempDir(), broker.bootstrapServers(), broker);
+    p.createTopics();
+    return p;
+  }
+
+  /** The pipeline's topics on a broker someone else runs (a container, a cluster). */
+  public static LocalPipeline onBroker(String bootstrapServers) {
+    LocalPipeline p = new LocalPipeline(tempDir(), bootstrapServers, null);
+    p.createTopics();
+    return p;
+  }
+
+  private static Path tempDir() {
     try {
-      dir = Files.createTempDirectory("elasticast-pipeline-");
+      return Files.createTempDirectory("elasticast-pipeline-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
-        EmbeddedKafkaBroker.Options.defaults().defaultPartitions(PARTITIONS));
-    LocalPipeline p = new LocalPipeline(dir, broker);
+  }
+
+  private void createTopics() {
     Map<String, Integer> names = new LinkedHashMap<>();
     for (String t : BrokerCommand.pipelineTopics()) {
       names.put(t, PARTITIONS);
     }
-    broker.createTopics(names);
-    return p;
+    List<NewTopic> topics = names.entrySet().stream()
+        .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1)).toList();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      admin.createTopics(topics).values().forEach((name, f) -> {
+        try {
+          f.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
+        }
+      });
+    }
   }
 
   /** Starts the normaliser (raw → normalised + dead letters); its status lines go to {@code log}. */
   public LocalPipeline startNormaliser(PrintStream log) {
-    var config = NormaliserConfig.properties(broker.bootstrapServers(),
+    var config = NormaliserConfig.properties(bootstrapServers,
         NormaliserConfig.DEFAULT_APPLICATION_ID, workDir.resolve("normaliser-state"), 1);
     normaliser = new Thread(() -> {
       try {
@@ -84,7 +119,7 @@ public final class LocalPipeline implements AutoCloseable {
 
   /** The job config pointed at this broker, with checkpoints under the pipeline's temp dir. */
   public JobConfig jobConfig(JobConfig base) {
-    base.kafka.bootstrapServers = broker.bootstrapServers();
+    base.kafka.bootstrapServers = bootstrapServers;
     if (base.checkpoints.storage == null || base.checkpoints.storage.isBlank()) {
       base.checkpoints.storage = workDir.resolve("checkpoints").toUri().toString();
     }
@@ -104,7 +139,7 @@ public final class LocalPipeline implements AutoCloseable {
   }
 
   public String bootstrapServers() {
-    return broker.bootstrapServers();
+    return bootstrapServers;
   }
 
   public Topics topics() {
@@ -152,7 +187,9 @@ public final class LocalPipeline implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    broker.close();
+    if (broker != null) {
+      broker.close();
+    }
     deleteRecursively(workDir);
   }
 

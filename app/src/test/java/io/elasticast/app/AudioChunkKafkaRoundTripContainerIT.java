@@ -9,7 +9,7 @@ import org.testcontainers.kafka.KafkaContainer;
 class AudioChunkKafkaRoundTripContainerIT extends AudioChunkKafkaRoundTripContract {
 
   @Container
-  static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.1");
+  static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.2.1");
 
   @Override
   String bootstrapServers() {
