@@ -13,7 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -132,6 +141,72 @@ class PackAndInferKafkaIT {
       List<ConsumerRecord<byte[], byte[]>> alertRecords =
           readCommitted(broker, alerts, (int) expectedAlerts);
       assertThat(alertRecords).hasSize((int) expectedAlerts);
+    }
+  }
+
+  /**
+   * Passes events through, but fails the job once, mid-stream, right after a checkpoint has
+   * completed: the restart from that checkpoint must neither lose nor repeat a window.
+   */
+  static final class FailOnceAfterCheckpoint
+      implements MapFunction<ClassificationEvent, ClassificationEvent>, CheckpointListener {
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+    static final AtomicInteger SEEN_AFTER_CHECKPOINT = new AtomicInteger();
+    private transient boolean checkpointed;
+
+    @Override
+    public ClassificationEvent map(ClassificationEvent e) {
+      if (checkpointed && SEEN_AFTER_CHECKPOINT.incrementAndGet() >= 2
+          && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure after a completed checkpoint");
+      }
+      return e;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+      checkpointed = true;
+    }
+  }
+
+  @Test
+  void shouldNeitherLoseNorRepeatWindowsWhenTheJobRestartsFromACheckpoint() throws Exception {
+    int count = 60;
+    GeneratorFunction<Long, SpectrogramWindow> windowAt = i -> Windows.seconds(
+        "feed-" + i % 4, i / 4, 1 + (i % 3), 10 * (1 + (int) (i % 4)), i);
+    String events = "events-failover";
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      broker.createTopic(events, 2);
+      Configuration conf = new Configuration();
+      conf.setString("restart-strategy.type", "fixed-delay");
+      conf.setString("restart-strategy.fixed-delay.attempts", "2");
+      conf.setString("restart-strategy.fixed-delay.delay", "200 ms");
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+      env.setParallelism(PARALLELISM);
+      env.enableCheckpointing(200);
+      InferenceSettings settings = InferenceSettings.defaults(TestModels.TINY_CONFIG.toString())
+          .withBatching(512, 150, 64);
+      env.fromSource(new DataGeneratorSource<>(windowAt, count,
+                  RateLimiterStrategy.perSecond(12), TypeInformation.of(SpectrogramWindow.class)),
+              WatermarkStrategy.noWatermarks(), "windows")
+          .rebalance()
+          .transform("pack-and-infer", PackAndInferOperator.EVENT_TYPE,
+              new PackAndInferOperator(settings))
+          .map(new FailOnceAfterCheckpoint()).returns(PackAndInferOperator.EVENT_TYPE)
+          .sinkTo(exactlyOnceSink(broker.bootstrapServers(), events));
+      env.execute("pack-and-infer-failover-it");
+
+      assertThat(FailOnceAfterCheckpoint.FAILED).isTrue();
+      var serde = new AvroSingleObjectSerde<>(ClassificationEvent.class);
+      List<String> ids = readCommitted(broker, events, count).stream()
+          .map(r -> serde.decode(r.value()))
+          .map(e -> e.getStreamId() + "@" + e.getWindowStartMicros()).toList();
+      List<String> expected = new ArrayList<>();
+      for (long i = 0; i < count; i++) {
+        SpectrogramWindow w = windowAt.map(i);
+        expected.add(w.streamId + "@" + w.startMicros);
+      }
+      assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
     }
   }
 
