@@ -128,7 +128,7 @@ public final class OrtClassifier implements AutoCloseable {
 
   private static boolean addCuda(OrtSession.SessionOptions so, int device) {
     if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-      LOG.warn("CUDA execution provider requested but this ONNX Runtime build has none "
+      warnOnce("CUDA execution provider requested but this ONNX Runtime build has none "
           + "(build with -Pgpu on a CUDA machine); running on CPU");
       return false;
     }
@@ -136,10 +136,20 @@ public final class OrtClassifier implements AutoCloseable {
       so.addCUDA(device);
       return true;
     } catch (OrtException e) {
-      LOG.warn("CUDA execution provider unavailable ({}); running on CPU", e.getMessage());
+      warnOnce("CUDA execution provider unavailable (" + e.getMessage() + "); running on CPU");
       return false;
     }
   }
+
+  /** One warning per JVM, not one per parallel subtask that opens a session. */
+  private static void warnOnce(String message) {
+    if (CPU_FALLBACK_WARNED.compareAndSet(false, true)) {
+      LOG.warn(message);
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean CPU_FALLBACK_WARNED =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   static void verifySha256(ModelConfig config) {
     Path onnx = config.onnxPath();
