@@ -11,13 +11,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -190,18 +188,7 @@ public final class LocalPipeline implements AutoCloseable {
     if (broker != null) {
       broker.close();
     }
-    deleteRecursively(workDir);
-  }
-
-  static void deleteRecursively(Path dir) {
-    if (dir == null || !Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort at shutdown.
-    }
+    EmbeddedKafkaBroker.deleteRecursively(workDir);
   }
 
   /** A stream that discards everything (for parts whose status lines nobody reads). */

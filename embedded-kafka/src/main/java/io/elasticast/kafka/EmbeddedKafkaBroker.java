@@ -384,7 +384,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  static void deleteRecursively(Path dir) {
+  /** Deletes a directory tree, best effort (also used for other temp dirs of tests and the demo). */
+  public static void deleteRecursively(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
     }
