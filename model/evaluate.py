@@ -24,7 +24,8 @@ from elasticast import PATCH, ElasticAST, ElasticASTConfig  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 LENGTH_CAPS = [1, 2, 5, 10, None]  # seconds; None = native length
 SHIFTS = [10, 20, 30, 40]
-RUN_ORDER = ["elastic", "fixed-1s-10ms", "fixed-10s-10ms", "fixed-10s-40ms"]
+RUN_ORDER = ["elastic", "fixed-1s-10ms", "fixed-10s-10ms", "fixed-10s-40ms",
+             "elastic-long", "fixed-1s-10ms-long", "fixed-10s-40ms-long"]
 
 
 def settings():
@@ -100,10 +101,23 @@ def report(out_png):
         for run, res in evals.items():
             lines.append(f"| {run} | " + " | ".join(f"{res['results'][k]['acc']:.3f}" for k in keys) + " |")
         lines.append("")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    lines += ["### Training", "", "| model | epochs done | steps | train acc (last epoch) | val acc (own setting) "
+              "| wall time (shared CPU) | mean tokens/clip, native@10ms |", "|---|---|---|---|---|---|---|"]
     for run, res in evals.items():
-        axes[0].plot(range(len(length_keys)), [res["results"][k]["acc"] for k in length_keys], marker="o", label=run)
-        axes[1].plot(SHIFTS, [res["results"][k]["acc"] for k in shift_keys], marker="o", label=run)
+        h = res["history"][-1]
+        done = f"3 + {h['epoch']}" if run.endswith("-long") else f"{h['epoch']}"  # -long: continued from the 3-epoch run
+        lines.append(f"| {run} | {done} | {h['step']} | {h['train_acc']:.3f} | {h.get('val_acc', float('nan')):.3f} "
+                     f"| {h['elapsed_s'] / 60:.0f} min | {res['results'][setting_key(None, 10)]['mean_tokens']:.0f} |")
+    lines.append("")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    colors = {"elastic": "C0", "fixed-1s-10ms": "C1", "fixed-10s-10ms": "C2", "fixed-10s-40ms": "C3"}
+    for run, res in evals.items():
+        base = run[:-5] if run.endswith("-long") else run
+        style = dict(marker="o", color=colors.get(base), linestyle="-" if run.endswith("-long") else ":",
+                     alpha=1.0 if run.endswith("-long") else 0.6,
+                     label=f"{base}, {res['history'][-1]['epoch'] + (3 if run.endswith('-long') else 0)} ep")
+        axes[0].plot(range(len(length_keys)), [res["results"][k]["acc"] for k in length_keys], **style)
+        axes[1].plot(SHIFTS, [res["results"][k]["acc"] for k in shift_keys], **style)
     axes[0].set_xticks(range(len(length_keys)), ["1 s", "2 s", "5 s", "10 s", "native"])
     axes[0].set_xlabel("length cap (10 ms shift)")
     axes[1].set_xticks(SHIFTS)
@@ -112,7 +126,7 @@ def report(out_png):
         ax.set_ylabel("test accuracy")
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
-    axes[1].legend(loc="lower left")
+    axes[1].legend(loc="lower left", fontsize=8)
     fig.suptitle(f"ElasticAST vs fixed-shape baselines, synthetic 10-class test set ({next(iter(evals.values()))['clips']} clips)")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)

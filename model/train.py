@@ -179,7 +179,7 @@ def val_tokens(cfg: RunConfig, waves, mean, std):
                         fixed=fixed_frames(cfg.fixed_seconds, cfg.fixed_shift_ms)) for w in waves]
 
 
-def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=None, log=print):
+def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=None, log=print, init_from=None):
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -187,6 +187,8 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     model_cfg = ElasticASTConfig(d_model=cfg.d_model, depth=cfg.depth, heads=cfg.heads,
                                  max_time_positions=cfg.max_time_positions)
     model = ElasticAST(model_cfg)
+    if init_from:  # continued training (a warm restart of the schedule) from another run's weights
+        model.load_state_dict(torch.load(init_from, map_location="cpu")["model"])
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos_" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos_" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
@@ -250,16 +252,20 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", choices=sorted(RUNS), required=True)
-    for f in ("epochs", "d_model", "depth", "heads", "step_tokens", "max_row_tokens", "seed"):
+    for f in ("epochs", "d_model", "depth", "heads", "step_tokens", "max_row_tokens", "seed", "warmup_steps"):
         ap.add_argument("--" + f.replace("_", "-"), type=int)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--train-limit", type=int, help="use only the first N training clips")
     ap.add_argument("--val-limit", type=int, default=150, help="validation clips checked after each epoch")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--name", help="run directory name (default: the run's name)")
+    ap.add_argument("--init-from", help="checkpoint whose weights start this run (continued training)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     overrides = {k: v for k, v in vars(args).items() if v is not None and k in RunConfig.__dataclass_fields__}
     cfg = replace(RUNS[args.run], **overrides)
+    if args.name:
+        cfg = replace(cfg, run=args.name)
     stats = json.load(open(os.path.join(data.DATA_DIR, "stats.json")))
     train_set = data.load_split("train")
     if args.train_limit:
@@ -274,7 +280,8 @@ def main():
             logf.write(line + "\n")
             logf.flush()
         log(json.dumps({"config": asdict(cfg), "train_clips": len(train_set[0])}))
-        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log)
+        log(json.dumps({"init_from": args.init_from}))
+        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log, init_from=args.init_from)
 
 
 if __name__ == "__main__":
