@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Opening verifies the ONNX file's sha256 against model.json and the graph's inputs/outputs against
  * the serving contract. Every tensor and result lives inside one {@link #run} call.
  */
-public final class OrtClassifier implements AutoCloseable {
+public final class OrtClassifier implements PackedRunner, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrtClassifier.class);
 
@@ -199,6 +199,7 @@ public final class OrtClassifier implements AutoCloseable {
   }
 
   /** Runs one packed call; returns logits [windows][classes] in the batch's sample-id order. */
+  @Override
   public float[][] run(PackedBatchEncoder.PackedBatch batch) {
     int classes = config.numClasses();
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
@@ -262,7 +263,7 @@ public final class OrtClassifier implements AutoCloseable {
 
   /** A runtime failure of one call (not a configuration problem). */
   public static final class InferenceException extends RuntimeException {
-    InferenceException(String message, Throwable cause) {
+    public InferenceException(String message, Throwable cause) {
       super(message, cause);
     }
   }

@@ -22,12 +22,12 @@ public final class WindowClassifier implements AutoCloseable {
   /** Scored windows in input order (rejected ones omitted) and the rejected ones. */
   public record Outcome(List<Scored> scored, List<Rejected> rejected, int calls) {}
 
-  private final OrtClassifier runtime;
+  private final PackedRunner runtime;
   private final Patchifier patchifier;
   private final PackPlanner planner;
   private final PackedBatchEncoder encoder;
 
-  public WindowClassifier(OrtClassifier runtime, Patchifier patchifier, PackPlanner planner) {
+  public WindowClassifier(PackedRunner runtime, Patchifier patchifier, PackPlanner planner) {
     this.runtime = runtime;
     this.patchifier = patchifier;
     this.planner = planner;
@@ -75,15 +75,20 @@ public final class WindowClassifier implements AutoCloseable {
     }
     Scored[] byInput = new Scored[accepted.size()];
     for (PackPlanner.Call call : plan.calls()) {
-      PackedBatchEncoder.PackedBatch batch = encoder.encode(accepted, call);
-      long start = System.nanoTime();
-      float[][] logits = runtime.run(batch);
-      long micros = (System.nanoTime() - start) / 1000;
-      PackStats stats = new PackStats(batch.windows(), batch.rowCount(), batch.tokens(),
-          call.slots(), (float) batch.tokens() / call.slots(), micros);
-      int[] order = batch.windowOrder();
-      for (int k = 0; k < order.length; k++) {
-        byInput[order[k]] = new Scored(accepted.get(order[k]), logits[k], stats);
+      try {
+        runCall(accepted, call, byInput);
+      } catch (OrtClassifier.InferenceException e) {
+        // one bad window must not take its call (or, by a restart loop, the job) down with it:
+        // run the call's windows alone and reject only those that fail alone
+        for (int w : call.windowOrder()) {
+          int t = tokens[w];
+          PackPlanner.Call alone = new PackPlanner.Call(t, List.of(new PackPlanner.Row(new int[] {w}, t)), t);
+          try {
+            runCall(accepted, alone, byInput);
+          } catch (OrtClassifier.InferenceException single) {
+            rejected.add(new Rejected(accepted.get(w), "inference failed: " + single.getMessage()));
+          }
+        }
       }
     }
     List<Scored> scored = new ArrayList<>();
@@ -93,10 +98,6 @@ public final class WindowClassifier implements AutoCloseable {
       }
     }
     return new Outcome(scored, rejected, plan.calls().size());
-  }
-
-  public OrtClassifier runtime() {
-    return runtime;
   }
 
   public Patchifier patchifier() {
@@ -111,8 +112,27 @@ public final class WindowClassifier implements AutoCloseable {
     return encoder;
   }
 
+  private void runCall(List<SpectrogramWindow> accepted, PackPlanner.Call call, Scored[] byInput) {
+    PackedBatchEncoder.PackedBatch batch = encoder.encode(accepted, call);
+    long start = System.nanoTime();
+    float[][] logits = runtime.run(batch);
+    long micros = (System.nanoTime() - start) / 1000;
+    PackStats stats = new PackStats(batch.windows(), batch.rowCount(), batch.tokens(),
+        call.slots(), (float) batch.tokens() / call.slots(), micros);
+    int[] order = batch.windowOrder();
+    for (int k = 0; k < order.length; k++) {
+      byInput[order[k]] = new Scored(accepted.get(order[k]), logits[k], stats);
+    }
+  }
+
   @Override
   public void close() {
-    runtime.close();
+    if (runtime instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing the runtime failed: " + e.getMessage(), e);
+      }
+    }
   }
 }
