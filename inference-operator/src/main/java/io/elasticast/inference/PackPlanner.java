@@ -115,9 +115,10 @@ public final class PackPlanner {
 
   /**
    * @param maxAttentionPairsPerCall most R·L² (attention score entries per head) in one call
-   *     with more than one row. Measured here: at equal FLOPs, calls whose score tensors outgrow
-   *     the CPU caches ran up to 2x slower per window (rows of 200 tokens: 4 per call fine, 8
-   *     not), which the FLOP-based cost model cannot see; a single row is always allowed.
+   *     with more than one row, so score tensors stay cache-sized — a cost the FLOP-based model
+   *     cannot see (a first measurement here suggested 2x per window for rows of 200 tokens at 8
+   *     rows vs 4; repeated runs on the loaded machine were inconclusive: an untuned guard). A
+   *     single row is always allowed.
    */
   public PackPlanner(int maxRowTokens, int maxCallTokens, long maxAttentionPairsPerCall,
       CostModel cost) {

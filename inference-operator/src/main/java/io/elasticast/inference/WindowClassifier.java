@@ -52,7 +52,7 @@ public final class WindowClassifier implements AutoCloseable {
 
   /**
    * Attention score entries (all heads) one multi-row call may hold: 2^19 floats = 2 MB, about
-   * what stays in this CPU's caches (see {@link PackPlanner}'s attention cap).
+   * what stays in this CPU's caches (an untuned guard, see {@link PackPlanner}'s attention cap).
    */
   public static final long ATTENTION_SCORES_PER_CALL = 1L << 19;
 
