@@ -72,8 +72,8 @@ abstract class EndToEndContract {
       IngestRunner ingest = new IngestRunner(
           new IngestRunner.Options(List.of(clips.toString()), FEEDS, false, false,
               IngestRunner.DEFAULT_CHUNK_MILLIS, null, null),
-          sink, Ticker.system(), Clock.systemUTC(), LocalPipeline.quiet(), false);
-      assertThat(ingest.run()).isZero();
+          sink, Ticker.system(), Clock.systemUTC(), System.err, false);
+      assertThat(ingest.run()).as("ingest exit code (its summary and errors are on stderr)").isZero();
     }
     long rawChunks = KafkaClients.consume(pipeline.bootstrapServers(), pipeline.topics().audioRaw,
         "read_committed", 1, Duration.ofMillis(500), Duration.ofSeconds(30)).size();
