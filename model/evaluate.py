@@ -60,11 +60,13 @@ def frames_in(seconds, shift):
     return 1 + (int(seconds * data.SR) - 400) // (shift * data.SR // 1000)
 
 
-def evaluate(model, ckpt, waves, labels, limit):
+def evaluate(model, ckpt, waves, labels, limit, as_is=False):
+    """as_is: feed a fixed-shape model the capped input without pad/crop (the paper's protocol: positions
+    beyond its training length were never trained)."""
     run = ckpt["run"]
     mean, std = ckpt["mean"], ckpt["std"]
     max_frames = model.cfg.max_time_positions * PATCH
-    fixed = None if run["mode"] == "elastic" else train.fixed_frames(run["fixed_seconds"], run["fixed_shift_ms"])
+    fixed = None if run["mode"] == "elastic" or as_is else train.fixed_frames(run["fixed_seconds"], run["fixed_shift_ms"])
     results, fbanks = {}, {}
     for cap, shift in settings():
         t0 = time.time()
@@ -101,6 +103,16 @@ def report(out_png):
         for run, res in evals.items():
             lines.append(f"| {run} | " + " | ".join(f"{res['results'][k]['acc']:.3f}" for k in keys) + " |")
         lines.append("")
+    as_is = {run: json.load(open(os.path.join(train.RUNS_DIR, run, "eval-as-is.json"))) for run in RUN_ORDER
+             if os.path.exists(os.path.join(train.RUNS_DIR, run, "eval-as-is.json"))}
+    if as_is:
+        keys = length_keys + shift_keys[1:]
+        names = ["1 s", "2 s", "5 s", "10 s", "native"] + [f"native@{s} ms" for s in SHIFTS[1:]]
+        lines += ["### Fixed-shape models fed the input as is (no pad/crop; frame shift 10 ms unless named)", "",
+                  "| model | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+        for run, res in as_is.items():
+            lines.append(f"| {run} | " + " | ".join(f"{res['results'][k]['acc']:.3f}" for k in keys) + " |")
+        lines.append("")
     lines += ["### Training", "", "| model | epochs done | steps | train acc (last epoch) | val acc (own setting) "
               "| wall time (shared CPU) | mean tokens/clip, native@10ms |", "|---|---|---|---|---|---|---|"]
     for run, res in evals.items():
@@ -109,7 +121,7 @@ def report(out_png):
         lines.append(f"| {run} | {done} | {h['step']} | {h['train_acc']:.3f} | {h.get('val_acc', float('nan')):.3f} "
                      f"| {h['elapsed_s'] / 60:.0f} min | {res['results'][setting_key(None, 10)]['mean_tokens']:.0f} |")
     lines.append("")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
     colors = {"elastic": "C0", "fixed-1s-10ms": "C1", "fixed-10s-10ms": "C2", "fixed-10s-40ms": "C3"}
     for run, res in evals.items():
         base = run[:-5] if run.endswith("-long") else run
@@ -126,7 +138,7 @@ def report(out_png):
         ax.set_ylabel("test accuracy")
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
-    axes[1].legend(loc="lower left", fontsize=8)
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     fig.suptitle(f"ElasticAST vs fixed-shape baselines, synthetic 10-class test set ({next(iter(evals.values()))['clips']} clips)")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
@@ -138,6 +150,7 @@ def main():
     ap.add_argument("--run", help="model/runs/<run>/best.pt")
     ap.add_argument("--checkpoint", default="best.pt")
     ap.add_argument("--report", action="store_true")
+    ap.add_argument("--as-is", action="store_true", help="fixed-shape model gets the input without pad/crop")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=300, help="first N test clips (labels cycle, so classes stay balanced)")
     args = ap.parse_args()
@@ -148,8 +161,8 @@ def main():
     model, ckpt = load(os.path.join(train.RUNS_DIR, args.run, args.checkpoint))
     waves, labels = data.load_split("test")
     waves, labels = waves[:args.limit], labels[:args.limit]
-    results = evaluate(model, ckpt, waves, labels, args.limit)
-    with open(os.path.join(train.RUNS_DIR, args.run, "eval.json"), "w") as f:
+    results = evaluate(model, ckpt, waves, labels, args.limit, args.as_is)
+    with open(os.path.join(train.RUNS_DIR, args.run, "eval-as-is.json" if args.as_is else "eval.json"), "w") as f:
         json.dump({"run": args.run, "checkpoint": args.checkpoint, "clips": len(waves), "results": results,
                    "history": ckpt["history"]}, f, indent=2)
 
