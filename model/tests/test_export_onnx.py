@@ -71,3 +71,18 @@ def test_committed_fixtures_are_consistent():
         assert sorted(real.tolist()) == list(range(T))  # every token sits in exactly one row slot
         ids = ins["sample_ids"]["data"]
         assert ids == sorted(ids) and fx["outputs"]["logits"]["shape"] == [ids[-1] + 1, len(LABELS)]
+
+
+def test_tiny_random_fixture_matches_the_current_model_code():
+    """The committed tiny-random graph comes from seed 0; if the model code changes, its fixture (and the graph
+    the Java parity test runs) must be regenerated with export_onnx.py --random-init."""
+    fx = json.load(open(os.path.join(ARTIFACTS, "fixtures", "elasticast-tiny-random-parity.json")))
+    torch.manual_seed(0)
+    model = ElasticAST(ElasticASTConfig(**export_onnx.TINY)).eval()
+    ins = fx["inputs"]
+    args = [torch.tensor(ins[n]["data"], dtype=torch.float32 if ins[n]["dtype"] == "float32" else torch.long)
+            .reshape(ins[n]["shape"]) for n in export_onnx.INPUT_NAMES]
+    with torch.no_grad():
+        logits = model.forward_flat(*args)
+    expected = torch.tensor(fx["outputs"]["logits"]["data"]).reshape(fx["outputs"]["logits"]["shape"])
+    assert (logits - expected).abs().max() <= 1e-5
