@@ -95,6 +95,32 @@ public final class LocalPipeline implements AutoCloseable {
           throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
         }
       });
+      awaitLeaders(admin, names.keySet());
+    }
+  }
+
+  /** A new topic takes produce requests only once every partition has a leader. */
+  private static void awaitLeaders(Admin admin, java.util.Collection<String> names) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        boolean ready = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
+            .stream().allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        if (ready) {
+          return;
+        }
+      } catch (Exception notYet) {
+        // Metadata for a just-created topic may lag; ask again until the deadline.
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics " + names + " have partitions without a leader after 60 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for topic leaders", e);
+      }
     }
   }
 

@@ -17,9 +17,14 @@ public final class KafkaChunkSink implements ChunkSink {
   private final String topic;
 
   public KafkaChunkSink(String bootstrapServers, Topic<String, AudioChunk> topic) {
+    this(producerProperties(bootstrapServers), topic);
+  }
+
+  /** With the given producer properties (start from {@link #producerProperties}). */
+  public KafkaChunkSink(Properties properties, Topic<String, AudioChunk> topic) {
     this.topic = topic.name();
-    this.producer = new KafkaProducer<>(producerProperties(bootstrapServers),
-        topic.keySerde().serializer(), topic.valueSerde().serializer());
+    this.producer = new KafkaProducer<>(properties, topic.keySerde().serializer(),
+        topic.valueSerde().serializer());
   }
 
   public static Properties producerProperties(String bootstrapServers) {
