@@ -79,6 +79,9 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (model != null) {
+      model = JobConfig.resolveAgainstHome(model);
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path configFile = Files.isDirectory(model) ? model.resolve(ModelConfig.FILE_NAME) : model;

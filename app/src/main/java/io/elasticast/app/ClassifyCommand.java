@@ -67,6 +67,9 @@ public final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (model != null) {
+      model = JobConfig.resolveAgainstHome(model);
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ModelConfig config;

@@ -62,6 +62,9 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (model != null) {
+      model = JobConfig.resolveAgainstHome(model);
+    }
     var err = spec.commandLine().getErr();
     try {
       FeatureNormalizer normalizer = normalize ? normalizer() : null;

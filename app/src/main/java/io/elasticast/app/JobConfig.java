@@ -177,7 +177,11 @@ public final class JobConfig implements Serializable {
    * found from any working directory).
    */
   public Path modelDir() {
-    Path p = Path.of(inference.modelDir);
+    return resolveAgainstHome(Path.of(inference.modelDir));
+  }
+
+  /** {@code p} as given when absolute or present here, else under {@code $ELASTICAST_HOME} if there. */
+  public static Path resolveAgainstHome(Path p) {
     if (p.isAbsolute() || Files.exists(p)) {
       return p.toAbsolutePath();
     }
