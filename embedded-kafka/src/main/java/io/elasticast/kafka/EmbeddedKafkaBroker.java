@@ -98,6 +98,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       deleteRecursively(workDir);
       throw new UncheckedIOException("cannot start the embedded Kafka broker", e);
+    } catch (BrokerStartException e) {
+      // The message already carries the log tail; nothing of a failed start stays on disk.
+      deleteRecursively(workDir);
+      throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       deleteRecursively(workDir);

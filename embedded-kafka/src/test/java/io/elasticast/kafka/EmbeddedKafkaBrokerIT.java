@@ -35,7 +35,8 @@ class EmbeddedKafkaBrokerIT {
   }
 
   @Test
-  void shouldGiveTheBrokerLogTailWhenTheBrokerCannotStart() {
+  void shouldGiveTheBrokerLogTailWhenTheBrokerCannotStartAndLeaveNothingBehind() throws Exception {
+    java.util.Set<Path> before = brokerTempDirs();
     // An invalid property makes the broker exit during start-up.
     EmbeddedKafkaBroker.Options bad = EmbeddedKafkaBroker.Options.defaults()
         .property("num.network.threads", "not-a-number")
@@ -44,5 +45,13 @@ class EmbeddedKafkaBrokerIT {
         .isInstanceOf(EmbeddedKafkaBroker.BrokerStartException.class)
         .hasMessageContaining("broker log")
         .hasMessageContaining("num.network.threads");
+    assertThat(brokerTempDirs()).isEqualTo(before);
+  }
+
+  private static java.util.Set<Path> brokerTempDirs() throws Exception {
+    try (var list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return list.filter(p -> p.getFileName().toString().startsWith("elasticast-kafka-"))
+          .collect(java.util.stream.Collectors.toSet());
+    }
   }
 }
