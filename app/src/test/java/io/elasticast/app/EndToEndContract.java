@@ -72,6 +72,8 @@ abstract class EndToEndContract {
     var producer = KafkaChunkSink.producerProperties(pipeline.bootstrapServers());
     producer.put("delivery.timeout.ms", 300_000);
     producer.put("max.block.ms", 120_000);
+    // A retried batch may not be overtaken, so the broker can always recognise it as a duplicate.
+    producer.put("max.in.flight.requests.per.connection", 1);
     try (KafkaChunkSink sink = new KafkaChunkSink(producer, pipeline.topics().audioRaw)) {
       IngestRunner ingest = new IngestRunner(
           new IngestRunner.Options(List.of(clips.toString()), FEEDS, false, false,
