@@ -41,7 +41,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "model/artifacts", paramLabel = "DIR|JSON",
+  @Option(names = "--model", converter = ModelPathConverter.class, defaultValue = "model/artifacts", paramLabel = "DIR|JSON",
       description = "model directory (model.json) or a model*.json (default ${DEFAULT-VALUE})")
   Path model;
 
@@ -79,9 +79,6 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (model != null) {
-      model = JobConfig.resolveAgainstHome(model);
-    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path configFile = Files.isDirectory(model) ? model.resolve(ModelConfig.FILE_NAME) : model;

@@ -53,7 +53,7 @@ public final class ClassifyCommand implements Callable<Integer> {
           + " holds at this frame shift)")
   Double maxSeconds;
 
-  @Option(names = "--model", defaultValue = "model/artifacts", paramLabel = "DIR",
+  @Option(names = "--model", converter = ModelPathConverter.class, defaultValue = "model/artifacts", paramLabel = "DIR",
       description = "model directory with model.json, or a model*.json file (default ${DEFAULT-VALUE})")
   Path model;
 
@@ -67,9 +67,6 @@ public final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (model != null) {
-      model = JobConfig.resolveAgainstHome(model);
-    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ModelConfig config;

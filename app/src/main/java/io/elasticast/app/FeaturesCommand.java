@@ -51,7 +51,7 @@ public final class FeaturesCommand implements Callable<Integer> {
   @Option(names = "--normalize", description = "apply (x - mean) / (2 std) with --model or --mean/--std")
   boolean normalize;
 
-  @Option(names = "--model", paramLabel = "DIR", description = "model directory (model.json) for mean/std")
+  @Option(names = "--model", converter = ModelPathConverter.class, paramLabel = "DIR", description = "model directory (model.json) for mean/std")
   Path model;
 
   @Option(names = "--mean", description = "dataset mean for --normalize")
@@ -62,9 +62,6 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (model != null) {
-      model = JobConfig.resolveAgainstHome(model);
-    }
     var err = spec.commandLine().getErr();
     try {
       FeatureNormalizer normalizer = normalize ? normalizer() : null;
