@@ -373,10 +373,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static String randomClusterId() {
+  /**
+   * A random id as Kafka writes them (URL-safe base64 of 16 bytes), never starting with '-': the
+   * storage tool's argument parser reads such an id as an option and fails the start (1 in 64).
+   */
+  static String randomClusterId() {
+    SecureRandom random = new SecureRandom();
     byte[] b = new byte[16];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    String id;
+    do {
+      random.nextBytes(b);
+      id = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    } while (id.startsWith("-"));
+    return id;
   }
 
   static String tail(Path file, int lines) {
