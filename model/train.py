@@ -46,6 +46,10 @@ class RunConfig:
     max_row_tokens: int = 640        # rows just long enough for the longest window: 12 s @10 ms = 600 tokens
     max_time_positions: int = 192    # time table: 3072 frames
     seed: int = 1337
+    frame_shifts_ms: tuple = tuple(ELASTIC_SHIFTS_MS)  # elastic mode: the shift is drawn from these per sample
+    crop_prob: float = 0.0           # elastic mode: chance that a sample is a random crop (1 s .. its length)
+    spec_augment: bool = False       # one frequency mask (<= 24 bins) and two time masks (<= 10 % each) per sample
+    device: str = "cpu"
 
 
 RUNS = {
@@ -88,6 +92,22 @@ def clip_tokens_from_fbank(fb, mean, std, fixed=None, rng=None):
     return patchify(fb)
 
 
+class PrecomputedFeatures:
+    """Normalised 10 ms fbank per clip (data.load_features), kept on the training device. A frame shift of
+    s ms is every (s/10)-th 10 ms frame: kaldi fbank at s ms (same 25 ms window, snip_edges) exactly."""
+
+    def __init__(self, fbanks, mean, std, max_frames, device="cpu"):
+        self.fbanks = [fb.to(device) for fb in fbanks]
+        self.mean, self.std, self.max_frames = mean, std, max_frames
+
+    def __len__(self):
+        return len(self.fbanks)
+
+    def get(self, i, shift):
+        assert shift % data.FEATURE_SHIFT_MS == 0, f"precomputed 10 ms features give multiples of 10 ms, not {shift}"
+        return self.fbanks[i][:: shift // data.FEATURE_SHIFT_MS][: self.max_frames]
+
+
 class FeatureCache:
     """Normalised fbank per (clip, frame shift), computed once (kaldi fbank at 10 ms costs more than a
     training step's share per clip on this machine); stored as float16 to halve memory."""
@@ -95,6 +115,9 @@ class FeatureCache:
     def __init__(self, waves, mean, std, max_frames):
         self.waves, self.mean, self.std, self.max_frames = waves, mean, std, max_frames
         self.store = {}
+
+    def __len__(self):
+        return len(self.waves)
 
     def get(self, i, shift):
         key = (i, shift)
@@ -104,10 +127,29 @@ class FeatureCache:
         return self.store[key].float()
 
 
-def train_tokens(cfg: RunConfig, cache: FeatureCache, i, rng):
+def augment(cfg: RunConfig, fb, shift, rng):
+    """Random crop (any length from 1 s) and SpecAugment-style masks (masked values = the normalised mean)."""
+    if cfg.crop_prob > 0 and rng.random() < cfg.crop_prob:
+        shortest = min(fb.shape[0], max(PATCH, 1000 // shift))
+        n = int(rng.integers(shortest, fb.shape[0] + 1))
+        start = int(rng.integers(0, fb.shape[0] - n + 1))
+        fb = fb[start:start + n]
+    if cfg.spec_augment:
+        fb = fb.clone()
+        width = int(rng.integers(0, 25))
+        f0 = int(rng.integers(0, fb.shape[1] - width + 1))
+        fb[:, f0:f0 + width] = 0.0
+        for _ in range(2):
+            width = int(rng.integers(0, fb.shape[0] // 10 + 1))
+            t0 = int(rng.integers(0, fb.shape[0] - width + 1))
+            fb[t0:t0 + width] = 0.0
+    return fb
+
+
+def train_tokens(cfg: RunConfig, cache, i, rng):
     if cfg.mode == "elastic":
-        shift = int(rng.choice(ELASTIC_SHIFTS_MS))
-        return clip_tokens_from_fbank(cache.get(i, shift), cache.mean, cache.std)
+        shift = int(rng.choice(list(cfg.frame_shifts_ms)))
+        return clip_tokens_from_fbank(augment(cfg, cache.get(i, shift), shift, rng), cache.mean, cache.std)
     frames = fixed_frames(cfg.fixed_seconds, cfg.fixed_shift_ms)
     hop = cfg.fixed_shift_ms * data.SR // 1000
     need = (frames - 1) * hop + 400  # samples that yield exactly `frames` frames (25 ms window)
@@ -156,11 +198,13 @@ def pack_step(samples, max_row_tokens):
 def predict(model, token_list, max_row_tokens, step_tokens=8192):
     """Logits for a list of (patches, freq_pos, time_pos), packed into rows of similar lengths."""
     model.eval()
+    device = next(model.parameters()).device
     order = sorted(range(len(token_list)), key=lambda i: -token_list[i][0].shape[0])
     out = torch.zeros(len(token_list), model.cfg.num_classes)
     for group in batches([(token_list[i], i) for i in order], step_tokens):
         samples = [t for t, _ in group]
-        out[[i for _, i in group]] = model.forward_rows(*pack_step(samples, max_row_tokens), len(samples))
+        packed = [t.to(device) for t in pack_step(samples, max_row_tokens)]
+        out[[i for _, i in group]] = model.forward_rows(*packed, len(samples)).float().cpu()
     return out
 
 
@@ -173,13 +217,18 @@ def lr_at(cfg, step, total):
 
 def val_tokens(cfg: RunConfig, waves, mean, std):
     """Validation at the run's own setting: native length at 10 and 40 ms for elastic, its shape for fixed."""
+    if isinstance(waves, PrecomputedFeatures):
+        return [clip_tokens_from_fbank(waves.get(i, s).cpu(), mean, std) for s in (10, 40) for i in range(len(waves))]
     if cfg.mode == "elastic":
         return [clip_tokens(w, s, mean, std, cfg.max_time_positions * PATCH) for s in (10, 40) for w in waves]
     return [clip_tokens(w, cfg.fixed_shift_ms, mean, std, cfg.max_time_positions * PATCH,
                         fixed=fixed_frames(cfg.fixed_seconds, cfg.fixed_shift_ms)) for w in waves]
 
 
-def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=None, log=print, init_from=None):
+def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=None, log=print, init_from=None,
+          time_budget_s=None):
+    """train_set/val_set: (waves, labels) or (PrecomputedFeatures, labels). time_budget_s: after epoch 1, cut the
+    epoch count (and the cosine schedule with it) to what fits the budget."""
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -189,33 +238,39 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     model = ElasticAST(model_cfg)
     if init_from:  # continued training (a warm restart of the schedule) from another run's weights
         model.load_state_dict(torch.load(init_from, map_location="cpu")["model"])
+    device = torch.device(cfg.device)
+    model.to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos_" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos_" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
     waves, labels = train_set
     vwaves, vlabels = val_set
-    vtok = val_tokens(cfg, vwaves, mean, std) if vwaves else []
-    cache = FeatureCache(waves, mean, std, cfg.max_time_positions * PATCH)
-    vlab = vlabels.repeat(len(vtok) // max(len(vwaves), 1)) if vwaves else None
+    has_val = vwaves is not None and len(vwaves) > 0
+    vtok = val_tokens(cfg, vwaves, mean, std) if has_val else []
+    cache = waves if isinstance(waves, PrecomputedFeatures) else FeatureCache(waves, mean, std, cfg.max_time_positions * PATCH)
+    vlab = vlabels.repeat(len(vtok) // max(len(vwaves), 1)) if has_val else None
+    epochs = cfg.epochs
     # step count for the schedule: tokens per clip are known only after featurising; estimate from epoch 1
     est_steps = None
     step, history, best = 0, [], -1.0
     t0 = time.time()
-    for epoch in range(cfg.epochs):
+    epoch = 0
+    while epoch < epochs:
         model.train()
-        order = rng.permutation(len(waves))
+        order = rng.permutation(len(cache))
         items = [(train_tokens(cfg, cache, i, rng), int(labels[i])) for i in order]
         groups = bucketed_steps(items, cfg.step_tokens, rng)
         if est_steps is None:
-            est_steps = len(groups) * cfg.epochs
+            est_steps = len(groups) * epochs
         seen, loss_sum, correct = 0, 0.0, 0
         for group in groups:
             samples = [t for t, _ in group]
-            y = torch.tensor([lab for _, lab in group])
+            y = torch.tensor([lab for _, lab in group], device=device)
             for g in opt.param_groups:
                 g["lr"] = lr_at(cfg, step, est_steps)
-            logits = model.forward_rows(*pack_step(samples, cfg.max_row_tokens), len(samples))
+            packed = [t.to(device) for t in pack_step(samples, cfg.max_row_tokens)]
+            logits = model.forward_rows(*packed, len(samples))
             loss = F.cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -232,20 +287,27 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
                 break
         record = {"epoch": epoch + 1, "step": step, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                   "elapsed_s": round(time.time() - t0, 1)}
+        if epoch == 0 and time_budget_s is not None:
+            fit = max(1, int(time_budget_s / max(time.time() - t0, 1e-3)))
+            if fit < epochs:
+                epochs, est_steps = fit, len(groups) * fit
+                record["epochs_in_budget"] = fit
         if vtok:
             record["val_acc"] = float((predict(model, vtok, cfg.max_row_tokens).argmax(-1) == vlab).float().mean())
         history.append(record)
         log(json.dumps(record))
         if out_dir is not None:
-            ckpt = {"model_args": model_cfg.to_dict(), "model": model.state_dict(), "mean": mean, "std": std,
+            weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+            ckpt = {"model_args": model_cfg.to_dict(), "model": weights, "mean": mean, "std": std,
                     "run": asdict(cfg), "history": history, "data_recipe_version": stats.get("recipe"),
-                    "frame_shifts_ms": ELASTIC_SHIFTS_MS if cfg.mode == "elastic" else [cfg.fixed_shift_ms]}
+                    "frame_shifts_ms": list(cfg.frame_shifts_ms) if cfg.mode == "elastic" else [cfg.fixed_shift_ms]}
             torch.save(ckpt, os.path.join(out_dir, "ckpt.pt"))
             if record.get("val_acc", 0.0) >= best:
                 best = record.get("val_acc", 0.0)
                 torch.save(ckpt, os.path.join(out_dir, "best.pt"))
         if max_steps is not None and step >= max_steps:
             break
+        epoch += 1
     return model, history
 
 
@@ -255,24 +317,42 @@ def main():
     for f in ("epochs", "d_model", "depth", "heads", "step_tokens", "max_row_tokens", "seed", "warmup_steps"):
         ap.add_argument("--" + f.replace("_", "-"), type=int)
     ap.add_argument("--lr", type=float)
+    ap.add_argument("--crop-prob", type=float)
+    ap.add_argument("--spec-augment", action="store_true", default=None)
+    ap.add_argument("--device", help="cpu (default) or cuda")
+    ap.add_argument("--shifts", help="elastic frame shifts in ms, comma separated (default 10,15,...,40)")
+    ap.add_argument("--features", nargs="+", help="train from data.py --export-features files instead of audio")
+    ap.add_argument("--time-budget-s", type=float, help="fit the epochs (and schedule) into this many seconds")
     ap.add_argument("--train-limit", type=int, help="use only the first N training clips")
     ap.add_argument("--val-limit", type=int, default=150, help="validation clips checked after each epoch")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--name", help="run directory name (default: the run's name)")
+    ap.add_argument("--out-dir", help="where ckpt.pt/best.pt/log.jsonl go (default model/runs/<name>)")
     ap.add_argument("--init-from", help="checkpoint whose weights start this run (continued training)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     overrides = {k: v for k, v in vars(args).items() if v is not None and k in RunConfig.__dataclass_fields__}
+    if args.shifts:
+        overrides["frame_shifts_ms"] = tuple(int(s) for s in args.shifts.split(","))
     cfg = replace(RUNS[args.run], **overrides)
     if args.name:
         cfg = replace(cfg, run=args.name)
-    stats = json.load(open(os.path.join(data.DATA_DIR, "stats.json")))
-    train_set = data.load_split("train")
-    if args.train_limit:
-        train_set = (train_set[0][:args.train_limit], train_set[1][:args.train_limit])
-    val_set = data.load_split("val")
-    val_set = (val_set[0][:args.val_limit], val_set[1][:args.val_limit])
-    out_dir = os.path.join(RUNS_DIR, cfg.run)
+    max_frames = cfg.max_time_positions * PATCH
+    if args.features:
+        fbanks, labels, mean, std = data.load_features(args.features, "train")
+        vfbanks, vlabels, _, _ = data.load_features(args.features, "val")
+        stats = {"mean": mean, "std": std, "recipe": data.RECIPE_VERSION}
+        limit = args.train_limit or len(fbanks)
+        train_set = (PrecomputedFeatures(fbanks[:limit], mean, std, max_frames), labels[:limit])
+        val_set = (PrecomputedFeatures(vfbanks[:args.val_limit], mean, std, max_frames), vlabels[:args.val_limit])
+    else:
+        stats = json.load(open(os.path.join(data.DATA_DIR, "stats.json")))
+        train_set = data.load_split("train")
+        if args.train_limit:
+            train_set = (train_set[0][:args.train_limit], train_set[1][:args.train_limit])
+        val_set = data.load_split("val")
+        val_set = (val_set[0][:args.val_limit], val_set[1][:args.val_limit])
+    out_dir = args.out_dir or os.path.join(RUNS_DIR, cfg.run)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "log.jsonl"), "a") as logf:
         def log(line):
@@ -280,8 +360,9 @@ def main():
             logf.write(line + "\n")
             logf.flush()
         log(json.dumps({"config": asdict(cfg), "train_clips": len(train_set[0])}))
-        log(json.dumps({"init_from": args.init_from}))
-        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log, init_from=args.init_from)
+        log(json.dumps({"init_from": args.init_from, "features": args.features}))
+        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log, init_from=args.init_from,
+              time_budget_s=args.time_budget_s)
 
 
 if __name__ == "__main__":

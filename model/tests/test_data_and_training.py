@@ -56,3 +56,37 @@ def test_three_step_training_smoke_run():
     assert np.isfinite(history[-1]["train_loss"]) and 0.0 <= history[-1]["val_acc"] <= 1.0
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
     assert "patch_embed.weight" in changed and "head.weight" in changed
+
+
+def test_exported_features_round_trip_and_give_every_shift_of_ten(tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    waves = [torch.from_numpy((0.1 * rng.standard_normal(int(rng.uniform(0.6, 2.5) * 16000))).astype(np.float32))
+             for _ in range(5)]
+    labels = torch.tensor([3, 1, 4, 1, 5])
+    monkeypatch.setattr(data, "load_split", lambda name: (waves, labels))
+    mean, std = -5.0, 4.0
+    paths = [str(tmp_path / f"f.{k}.xz") for k in range(2)]
+    for k, path in enumerate(paths):
+        data.export_features(path, ("train",), mean, std, k, 2)
+    fbanks, got_labels, m, s = data.load_features(paths, "train")
+    assert (m, s) == (mean, std) and torch.equal(got_labels, labels)
+    feats = train.PrecomputedFeatures(fbanks, m, s, 3072)
+    for i, w in enumerate(waves):
+        for shift in (10, 20, 30, 40):  # kaldi fbank at 20-40 ms = every 2nd-4th 10 ms frame
+            exact = data.normalise(data.fbank(w, shift), mean, std)
+            assert feats.get(i, shift).shape == exact.shape
+            assert float((feats.get(i, shift) - exact).abs().max()) <= data.FEATURE_STEP / 2 + 1e-5
+
+
+def test_training_from_precomputed_features_with_augmentation():
+    rng = np.random.default_rng(2)
+    fbanks = [torch.from_numpy(rng.standard_normal((int(rng.integers(60, 300)), 128)).astype(np.float32) * 0.3)
+              for _ in range(20)]
+    labels = torch.arange(20) % 10
+    feats = train.PrecomputedFeatures(fbanks, -5.0, 4.0, 3072)
+    cfg = replace(train.RUNS["elastic"], d_model=32, depth=1, heads=2, step_tokens=256, warmup_steps=2, epochs=2,
+                  frame_shifts_ms=(10, 20, 30, 40), crop_prob=0.5, spec_augment=True)
+    model, history = train.train(cfg, (feats, labels), (train.PrecomputedFeatures(fbanks[:4], -5.0, 4.0, 3072),
+                                 labels[:4]), {"mean": -5.0, "std": 4.0}, log=lambda _: None, time_budget_s=1e9)
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert np.isfinite(history[-1]["train_loss"]) and 0.0 <= history[-1]["val_acc"] <= 1.0
