@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -40,14 +41,31 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final int port;
   private final Path logFile;
   private final Thread shutdownHook;
+  private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean closed;
+
+  /**
+   * How long the JVM-exit safety net waits for the owner's own {@link #close}: an owner shutting
+   * down in order (the demo on Ctrl-C) still needs the broker to flush, commit and abort, and
+   * JVM shutdown hooks run all at once.
+   */
+  static final Duration OWNER_CLOSE_GRACE = Duration.ofSeconds(20);
 
   private EmbeddedKafkaBroker(Path workDir, Process process, int port, Path logFile) {
     this.workDir = workDir;
     this.process = process;
     this.port = port;
     this.logFile = logFile;
-    this.shutdownHook = new Thread(this::stopQuietly, "embedded-kafka-shutdown");
+    this.shutdownHook = new Thread(() -> {
+      try {
+        if (stopped.await(OWNER_CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      stopQuietly();
+    }, "embedded-kafka-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
@@ -84,7 +102,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         throw new BrokerStartException("formatting the broker's storage failed", logFile);
       }
 
-      Process server = javaProcess(cp, log4j, options, "kafka.Kafka", props.toString())
+      Process server = ignoringCtrlC(javaProcess(cp, log4j, options, "kafka.Kafka", props.toString()))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .start();
       EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(workDir, server, port, logFile);
@@ -157,6 +175,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return !closed && process.isAlive();
   }
 
+  /** The broker process's id (for tests that signal it). */
+  long pid() {
+    return process.pid();
+  }
+
   /** The last {@code lines} lines of the broker's log, for error messages. */
   public String logTail(int lines) {
     return tail(logFile, lines);
@@ -188,6 +211,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     deleteRecursively(workDir);
+    stopped.countDown();
   }
 
   private void awaitReady(Duration timeout) throws InterruptedException {
@@ -308,6 +332,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       "logger.raftserver.name = kafka.server.KafkaRaftServer",
       "logger.raftserver.level = INFO",
       "");
+
+  /**
+   * Starts the command with SIGINT ignored (through {@code /bin/sh}, where there is one). A
+   * terminal's Ctrl-C goes to the whole foreground process group: without this the broker would
+   * die at once while its owner is still shutting down in order and needs it (to flush, commit,
+   * abort). SIGTERM and SIGHUP still stop it, and so does its owner's {@link #close}.
+   */
+  static ProcessBuilder ignoringCtrlC(ProcessBuilder pb) {
+    if (!Files.isExecutable(Paths.get("/bin/sh"))) {
+      return pb;
+    }
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\""));
+    cmd.addAll(pb.command());
+    return pb.command(cmd);
+  }
 
   private static ProcessBuilder javaProcess(String classpath, Path log4j, Options options,
       String mainClass, String... args) {

@@ -48,6 +48,24 @@ class EmbeddedKafkaBrokerIT {
     assertThat(brokerTempDirs()).isEqualTo(before);
   }
 
+  @Test
+  void shouldOutliveCtrlCSoItsOwnerCanShutDownInOrderAndStopOnClose() throws Exception {
+    // A terminal's Ctrl-C signals the whole process group, the broker included.
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      ProcessHandle process = ProcessHandle.of(broker.pid()).orElseThrow();
+      assertThat(new ProcessBuilder("kill", "-INT", Long.toString(broker.pid())).start().waitFor()).isZero();
+      Thread.sleep(2000);
+      assertThat(process.isAlive()).as("broker alive 2 s after SIGINT").isTrue();
+      String bootstrap = broker.bootstrapServers();
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1))), 1000);
+        assertThat(s.isConnected()).isTrue();
+      }
+      broker.close();
+      assertThat(process.isAlive()).as("broker stopped by close()").isFalse();
+    }
+  }
+
   private static java.util.Set<Path> brokerTempDirs() throws Exception {
     try (var list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return list.filter(p -> p.getFileName().toString().startsWith("elasticast-kafka-"))
