@@ -116,11 +116,45 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
           if (failure[0] != null) {
             throw new IllegalStateException("ONNX Runtime failed to load: " + failure[0], failure[0]);
           }
+          removeNativeTempDirOnExit();
           environmentReady = true;
         }
       }
     }
     return OrtEnvironment.getEnvironment();
+  }
+
+  /**
+   * ONNX Runtime extracts its native libraries into a fresh {@code onnxruntime-java*} temp dir and
+   * leaves that dir behind (its delete-on-exit order removes the files after the dir), one per
+   * process. Removes this process's dir at exit; nothing loads from it after start-up but a GPU
+   * provider, and that happens when a session is created, long before exit.
+   */
+  static void removeNativeTempDirOnExit() {
+    Path dir = nativeTempDir();
+    if (dir != null) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "onnxruntime-temp-cleanup"));
+    }
+  }
+
+  /** ONNX Runtime's extraction dir of this process (a private static field), or null. */
+  static Path nativeTempDir() {
+    try {
+      java.lang.reflect.Field f = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredField("tempDirectory");
+      f.setAccessible(true);
+      Object dir = f.get(null);
+      return dir instanceof Path p && p.getFileName().toString().startsWith("onnxruntime-java") ? p : null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null; // another ORT version: nothing to clean, nothing broken
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException | RuntimeException ignored) {
+      // already gone, or not ours to delete
+    }
   }
 
   private static final long NATIVE_INIT_STACK_BYTES = 64L << 20;

@@ -123,4 +123,14 @@ class OrtClassifierParityTest {
       assertThat(runtime.onCuda()).isFalse();
     }
   }
+
+  @Test
+  void shouldFindThisProcesssOnnxRuntimeTempDirSoItCanBeRemovedAtExit() {
+    OrtClassifier.environment();
+    Path dir = OrtClassifier.nativeTempDir();
+    // ORT 1.29 extracts its libraries under java.io.tmpdir and leaves this dir behind by itself
+    assertThat(dir).isNotNull();
+    assertThat(dir.getParent()).isEqualTo(Path.of(System.getProperty("java.io.tmpdir")));
+    assertThat(dir.getFileName().toString()).startsWith("onnxruntime-java");
+  }
 }
