@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
@@ -156,6 +157,8 @@ public final class LocalPipeline implements AutoCloseable {
     webUiPort = JobCommand.freePort();
     conf.set(RestOptions.PORT, webUiPort);
     conf.set(RestOptions.ADDRESS, "localhost");
+    // the web UI's upload dir would otherwise stay in the system temp dir after close
+    conf.set(WebOptions.TMP_DIR, workDir.resolve("flink-web").toString());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     elasticAstJob.build(env);
     job = env.executeAsync(ElasticAstJob.JOB_NAME);
