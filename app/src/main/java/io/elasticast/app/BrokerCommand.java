@@ -3,6 +3,7 @@ package io.elasticast.app;
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.Topics;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -46,9 +47,7 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
-    Thread hook = new Thread(stop::countDown, "broker-command-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try (broker) {
+    try (StopOnSignal signals = new StopOnSignal("broker", stop, Duration.ofSeconds(60)); broker) {
       if (createTopics) {
         Map<String, Integer> topics = new LinkedHashMap<>();
         for (String t : pipelineTopics()) {
@@ -63,12 +62,6 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
       stop.await();
       out.println("stopping the broker and deleting its data ...");
       out.flush();
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook already ran.
-      }
     }
     return 0;
   }

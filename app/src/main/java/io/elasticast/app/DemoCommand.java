@@ -78,24 +78,10 @@ public final class DemoCommand implements Callable<Integer> {
     }
     // Exactly-once output becomes visible on each checkpoint: keep them frequent for a live demo.
     jobConfig.checkpoints.intervalMs = Math.min(jobConfig.checkpoints.intervalMs, 1000);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      awaitQuietly(finished, 60);
-    }, "demo-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (StopOnSignal signals = new StopOnSignal("demo", stop, Duration.ofSeconds(60))) {
       return run(out, jobConfig);
-    } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook waits for `finished`.
-      }
     }
   }
-
-  private final CountDownLatch finished = new CountDownLatch(1);
 
   private int run(PrintWriter out, JobConfig jobConfig) throws Exception {
     out.println("ElasticAST Stream demo: starting an embedded Kafka broker, the normaliser and the Flink job ...");
@@ -176,14 +162,6 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     return dir;
-  }
-
-  private static void awaitQuietly(CountDownLatch latch, int seconds) {
-    try {
-      latch.await(seconds, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** Formats events as table rows and keeps the numbers for the summary. */

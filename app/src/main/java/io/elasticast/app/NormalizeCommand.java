@@ -5,6 +5,7 @@ import io.elasticast.ingest.NormaliserService;
 import io.elasticast.schemas.Topics;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -62,19 +63,11 @@ public final class NormalizeCommand implements Callable<Integer> {
     Topics topics = Topics.singleObject();
     Properties props = NormaliserConfig.properties(servers, applicationId, stateDir, threads);
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
-    Thread hook = new Thread(stop::countDown, "normalize-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (StopOnSignal signals = new StopOnSignal("normalize", stop, Duration.ofSeconds(60))) {
       return NormaliserService.run(props,
           topics.audioRaw.withName(name(0, Topics.AUDIO_RAW_NAME)),
           topics.audioNormalised.withName(name(1, Topics.AUDIO_NORMALISED_NAME)),
           topics.deadLetters.withName(name(2, Topics.DEAD_LETTERS_NAME)), out, stop);
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook already ran.
-      }
     }
   }
 
