@@ -11,6 +11,7 @@ import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.InvalidModelException;
 import io.elasticast.inference.ModelConfig;
 import io.elasticast.inference.OrtClassifier;
+import io.elasticast.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -200,7 +201,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return 1;
     } finally {
-      deleteQuietly(tmp);
+      EmbeddedKafkaBroker.deleteRecursively(tmp);
     }
   }
 
@@ -257,16 +258,5 @@ public final class BenchInferenceCommand implements Callable<Integer> {
   private static double median(double[] sorted) {
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (var files = Files.walk(dir)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException ignored) {
-      // a temp directory left behind is harmless
-    }
   }
 }
