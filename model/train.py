@@ -93,11 +93,12 @@ def clip_tokens_from_fbank(fb, mean, std, fixed=None, rng=None):
 
 
 class PrecomputedFeatures:
-    """Normalised 10 ms fbank per clip (data.load_features), kept on the training device. A frame shift of
-    s ms is every (s/10)-th 10 ms frame: kaldi fbank at s ms (same 25 ms window, snip_edges) exactly."""
+    """Normalised 10 ms fbank per clip (data.load_features), in host memory like FeatureCache: tokens are packed
+    on the CPU and each packed step moves to the device. A frame shift of s ms is every (s/10)-th 10 ms frame:
+    kaldi fbank at s ms (same 25 ms window, snip_edges) exactly."""
 
-    def __init__(self, fbanks, mean, std, max_frames, device="cpu"):
-        self.fbanks = [fb.to(device) for fb in fbanks]
+    def __init__(self, fbanks, mean, std, max_frames):
+        self.fbanks = fbanks
         self.mean, self.std, self.max_frames = mean, std, max_frames
 
     def __len__(self):
@@ -218,7 +219,7 @@ def lr_at(cfg, step, total):
 def val_tokens(cfg: RunConfig, waves, mean, std):
     """Validation at the run's own setting: native length at 10 and 40 ms for elastic, its shape for fixed."""
     if isinstance(waves, PrecomputedFeatures):
-        return [clip_tokens_from_fbank(waves.get(i, s).cpu(), mean, std) for s in (10, 40) for i in range(len(waves))]
+        return [clip_tokens_from_fbank(waves.get(i, s), mean, std) for s in (10, 40) for i in range(len(waves))]
     if cfg.mode == "elastic":
         return [clip_tokens(w, s, mean, std, cfg.max_time_positions * PATCH) for s in (10, 40) for w in waves]
     return [clip_tokens(w, cfg.fixed_shift_ms, mean, std, cfg.max_time_positions * PATCH,
