@@ -10,9 +10,9 @@ References:
 Two forward layouts share the same weights:
 - `forward_rows`: training layout. Tokens packed into rows [B, L]; sample_ids -1 marks padding.
 - `forward_flat`: serving layout (the ONNX graph). All tokens of all windows of one call are flat
-  [T, ...]; `rows` [R, L] lists token indices per attention row, T marks a padding slot (the graph
-  appends a dummy token). Linear layers touch the T real tokens only; attention is gathered per row,
-  so it costs sum over rows of L^2.
+  [T, ...]; `rows` [R, L] lists token indices per attention row, T marks a padding slot. Linear
+  layers touch the T real tokens only; attention is gathered per row, so it costs sum over rows of
+  L^2.
 """
 import math
 from dataclasses import dataclass, field, asdict
@@ -113,9 +113,10 @@ def flatten_rows(patches, freq_pos, time_pos, sample_ids):
 
 
 def mask_bias(q_ids, k_ids):
-    """Additive attention bias: 0 where query and key share a sample id and the key is real, else -1e9."""
-    allowed = (q_ids.unsqueeze(-1) == k_ids.unsqueeze(-2)) & (k_ids.unsqueeze(-2) >= 0)
-    return (1.0 - allowed.float()) * MASK_BIAS
+    """Additive attention bias: 0 where query and key share a sample id, else -1e9. A real query (id >= 0)
+    never sees a padding key (id -1); padding queries see only padding keys, and their outputs are never
+    read, so nothing real depends on them (and no query row is ever fully masked)."""
+    return (q_ids.unsqueeze(-1) != k_ids.unsqueeze(-2)).float() * MASK_BIAS
 
 
 def attend(q, k, v, bias, d_head: int):
@@ -124,6 +125,26 @@ def attend(q, k, v, bias, d_head: int):
     # scale q (L x dh) rather than the scores (L x L): one fewer pass over the largest tensor
     scores = torch.matmul(q * (1.0 / math.sqrt(d_head)), k.transpose(-1, -2)) + bias
     return torch.matmul(torch.softmax(scores, dim=-1), v)
+
+
+def flat_attention_index(rows, row_ids, ids, heads: int):
+    """Gather indices that move tokens between the flat layout and per-head attention rows with one copy each
+    way (a row gather plus a head transpose would be two). The qkv projection (T, 3d), columns ordered
+    (q|k|v, head, dh), is read as T*3*H head vectors: q/k/v (s = 0/1/2) of head h at row slot (r, l) is vector
+    rows[r, l]*3H + s*H + h. Padding slots read token 0: masked as keys, never read as queries. The attention
+    output (H, R, L, dh) is read as H*R*L vectors: token t, head h is vector h*R*L + slot[t].
+    Returns ([q, k, v] indices, each (H, R, L)) and the output index (T, H)."""
+    safe_rows = torch.where(row_ids >= 0, rows, torch.zeros_like(rows))       # (R, L)
+    head = torch.arange(heads).reshape(heads, 1, 1)
+    base = safe_rows.unsqueeze(0) * (3 * heads) + head                           # (H, R, L)
+    qkv_index = [base + s * heads for s in range(3)]
+    flat_rows = rows.reshape(-1)                                                 # (R*L,)
+    # slot[t] = place of token t in the flattened rows; padding slots all write index T, which is cut
+    positions = torch.cumsum(torch.ones_like(flat_rows), 0) - 1                  # 0..R*L-1, shape from tensor
+    slot = torch.zeros_like(ids).scatter(0, flat_rows, positions)[:-1]          # (T,)
+    slots_per_head = positions[-1:] + 1                                          # (1,) = R*L
+    out_index = slot.unsqueeze(1) + torch.arange(heads).unsqueeze(0) * slots_per_head  # (T, H)
+    return qkv_index, out_index
 
 
 # modules
@@ -156,13 +177,12 @@ class Block(nn.Module):
         x = x + self.proj(self._merge_heads(attend(q, k, v, bias, self.d_head)))
         return x + self.mlp(self.ln2(x))
 
-    def forward_flat(self, x, rows, slot, bias):
-        """x (T, d); rows (R, L) into T+1 tokens; slot (T,) each token's place in rows.flatten(); bias (R, 1, L, L)."""
-        qkv = self.qkv(self.ln1(x))                                   # (T, 3d) real tokens only
-        qkv = torch.cat([qkv, qkv[:1] * 0.0], dim=0)                  # (T+1, 3d) dummy token at index T
-        q, k, v = self._split_heads(qkv[rows])                        # (R, H, L, dh)
-        o = self._merge_heads(attend(q, k, v, bias, self.d_head))                  # (R, L, d)
-        o = o.reshape(-1, o.shape[-1])[slot]                          # (T, d) back to token order
+    def forward_flat(self, x, qkv_index, out_index, bias):
+        """x (T, d); qkv_index/out_index from `flat_attention_index`; bias (R, L, L)."""
+        heads = self.qkv(self.ln1(x)).reshape(-1, self.d_head)       # (T*3H, dh) real tokens only
+        q, k, v = (heads[i] for i in qkv_index)                       # (H, R, L, dh)
+        o = attend(q, k, v, bias, self.d_head)                        # (H, R, L, dh)
+        o = o.reshape(-1, self.d_head)[out_index].flatten(1)          # (T, d) back to token order
         x = x + self.proj(o)
         return x + self.mlp(self.ln2(x))
 
@@ -243,15 +263,12 @@ class ElasticAST(nn.Module):
         """Serving layout (the ONNX graph). patches (T, 256); freq_pos/time_pos/sample_ids (T,) with windows
         0..N-1 contiguous; rows (R, L) token indices, T = padding slot. Returns logits (N, C)."""
         x = self.embed(patches, freq_pos, time_pos)                    # (T, d)
-        ids = torch.cat([sample_ids, sample_ids[:1] * 0 - 1])          # (T+1,) dummy token has id -1
+        ids = torch.cat([sample_ids, sample_ids[:1] * 0 - 1])          # (T+1,) padding slot T has id -1
         row_ids = ids[rows]                                            # (R, L)
-        bias = mask_bias(row_ids, row_ids).unsqueeze(1)                # (R, 1, L, L)
-        flat_rows = rows.reshape(-1)                                   # (R*L,)
-        # slot[t] = place of token t in the flattened rows; padding slots all write index T, which is cut
-        positions = torch.cumsum(torch.ones_like(flat_rows), 0) - 1    # (R*L,) 0..R*L-1, shape from tensor
-        slot = torch.zeros_like(ids).scatter(0, flat_rows, positions)[:-1]  # (T,)
+        bias = mask_bias(row_ids, row_ids)                             # (R, L, L), broadcast over heads
+        qkv_index, out_index = flat_attention_index(rows, row_ids, ids, self.cfg.heads)
         for blk in self.blocks:
-            x = blk.forward_flat(x, rows, slot, bias)
+            x = blk.forward_flat(x, qkv_index, out_index, bias)
         # window ids 0..N-1 without a Python int: positions marked by some token's sample id
         present = torch.zeros_like(ids).scatter(0, sample_ids, torch.ones_like(sample_ids))
         window_ids = torch.nonzero(present)[:, 0]                      # (N,)

@@ -86,3 +86,20 @@ def test_tiny_random_fixture_matches_the_current_model_code():
         logits = model.forward_flat(*args)
     expected = torch.tensor(fx["outputs"]["logits"]["data"]).reshape(fx["outputs"]["logits"]["shape"])
     assert (logits - expected).abs().max() <= 1e-5
+
+
+def test_export_fuses_each_residual_add_into_the_norm_after_it(tmp_path):
+    """Numbers are checked where ONNX Runtime runs (Java parity tests against the committed fixtures); here the
+    structure: every block's two norms and the final norm take the residual add, the head norm (whose add
+    broadcasts a learned query) stays a plain LayerNormalization, and the sums still feed the residual stream."""
+    cfg = ElasticASTConfig(d_model=32, depth=2, heads=2)
+    path = str(tmp_path / "m.onnx")
+    export_onnx.export(ElasticAST(cfg), path)
+    graph = onnx.load(path).graph
+    ops = [n.op_type for n in graph.node]
+    assert ops.count("SkipLayerNormalization") == 2 * cfg.depth + 1 and ops.count("LayerNormalization") == 1
+    skips = [n for n in graph.node if n.op_type == "SkipLayerNormalization"]
+    assert all(n.domain == "com.microsoft" and n.output[1] == n.output[2] == "" for n in skips)
+    consumed = {i for n in graph.node for i in n.input}
+    sums = [n.output[3] for n in skips if n.output[3]]
+    assert len(sums) == 2 * cfg.depth and all(s in consumed for s in sums)  # the final norm's sum is not kept

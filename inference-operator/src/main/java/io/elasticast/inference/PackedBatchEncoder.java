@@ -80,7 +80,7 @@ public final class PackedBatchEncoder {
         sample++;
       }
       while (slot < rowStart + width) {
-        rows.put(slot++, t); // padding slot: the graph's appended dummy token
+        rows.put(slot++, t); // padding slot (the value T): masked inside the graph
       }
     }
     if (token != t) {
