@@ -30,6 +30,14 @@ import java.util.List;
  * lowers R·L². Dynamic programming over the run boundaries picks the cheapest split into calls
  * (O(n² · rows)), subject to the per-call token budget.
  *
+ * <p><b>Density floor.</b> The cost model prices padding by what it really costs here (it is
+ * cheap: linear layers never see it), so the cheapest plan can leave more than 5 % of the attention
+ * slots empty (utilisation 0.938 on 128 mixed windows). With a {@code minUtilisation} floor, a plan
+ * below it is redone with an extra per-padding-slot charge, doubled until the plan is dense enough.
+ * On the bench's 128 mixed windows (3072-token batches, d=96) the floor 0.95 gave utilisation 0.973
+ * with 37 calls instead of 30, for about 2 % more time (fastest of 9: 94.3-94.8 vs 93.0-93.1 ms).
+ * The reported {@link Plan#cost()} is always the plain model's.
+ *
  * <p><b>Oversize policy: reject.</b> A window with more tokens than {@code maxRowTokens} cannot be
  * placed; it is listed in {@link Plan#oversize()} (never dropped silently) and the caller reports
  * it with a reason. Splitting would change what the window means (one verdict per window).
@@ -48,6 +56,11 @@ public final class PackPlanner {
       double d = dModel;
       double tokenSeconds = 2 * 12 * d * d * Math.max(1, depth) / MACHINE_FLOPS;
       return new CostModel(1.0 / (6 * d), 1.0 / (3 * d), CALL_OVERHEAD_SECONDS / tokenSeconds);
+    }
+
+    /** The same model with {@code extra} more charged per padding slot. */
+    public CostModel withPaddingCharge(double extra) {
+      return new CostModel(attentionPerSlotPair, perPaddingSlot + extra, perCall);
     }
 
     public double callCost(int rows, int width, int tokens) {
@@ -98,12 +111,23 @@ public final class PackPlanner {
     public int slots() {
       return calls.stream().mapToInt(Call::slots).sum();
     }
+
+    /** Real tokens ÷ attention slots (1 for an empty plan). */
+    public double utilisation() {
+      int slots = slots();
+      return slots == 0 ? 1.0 : (double) tokens() / slots;
+    }
   }
+
+  /** First extra padding charge tried under the density floor (token units per slot), doubled up to the last. */
+  static final double FIRST_PADDING_CHARGE = 1.0 / 64;
+  static final double LAST_PADDING_CHARGE = 64;
 
   private final int maxRowTokens;
   private final int maxCallTokens;
   private final long maxAttentionPairsPerCall;
   private final CostModel cost;
+  private final double minUtilisation;
 
   /**
    * @param maxRowTokens widest attention row (a window larger than this is oversize)
@@ -122,6 +146,15 @@ public final class PackPlanner {
    */
   public PackPlanner(int maxRowTokens, int maxCallTokens, long maxAttentionPairsPerCall,
       CostModel cost) {
+    this(maxRowTokens, maxCallTokens, maxAttentionPairsPerCall, cost, 0);
+  }
+
+  /** @param minUtilisation density floor of every plan (see the class comment); 0 for none */
+  public PackPlanner(int maxRowTokens, int maxCallTokens, long maxAttentionPairsPerCall,
+      CostModel cost, double minUtilisation) {
+    if (!(minUtilisation >= 0 && minUtilisation <= 1)) {
+      throw new IllegalArgumentException("minUtilisation " + minUtilisation + " is not in [0, 1]");
+    }
     if (maxRowTokens <= 0 || maxCallTokens < maxRowTokens) {
       throw new IllegalArgumentException("need 0 < maxRowTokens (" + maxRowTokens
           + ") <= maxCallTokens (" + maxCallTokens + ")");
@@ -130,6 +163,11 @@ public final class PackPlanner {
     this.maxCallTokens = maxCallTokens;
     this.maxAttentionPairsPerCall = maxAttentionPairsPerCall;
     this.cost = cost;
+    this.minUtilisation = minUtilisation;
+  }
+
+  public double minUtilisation() {
+    return minUtilisation;
   }
 
   public int maxRowTokens() {
@@ -161,6 +199,18 @@ public final class PackPlanner {
     // largest first, ties in arrival order: a deterministic order
     Integer[] sorted = placeable.toArray(new Integer[0]);
     Arrays.sort(sorted, (x, y) -> tokens[x] != tokens[y] ? tokens[y] - tokens[x] : x - y);
+    int[] rejected = oversize.stream().mapToInt(Integer::intValue).toArray();
+
+    Plan plan = planSorted(sorted, tokens, cost, rejected);
+    for (double extra = FIRST_PADDING_CHARGE;
+        plan.utilisation() < minUtilisation && extra <= LAST_PADDING_CHARGE; extra *= 2) {
+      plan = planSorted(sorted, tokens, cost.withPaddingCharge(extra), rejected);
+    }
+    return plan;
+  }
+
+  /** The cheapest split of {@code sorted} into calls under {@code model}; cost reported by the plain model. */
+  private Plan planSorted(Integer[] sorted, int[] tokens, CostModel model, int[] rejected) {
     int n = sorted.length;
 
     double[] best = new double[n + 1];
@@ -181,7 +231,7 @@ public final class PackPlanner {
         if (rowFill.size() > 1 && (long) rowFill.size() * width * width > maxAttentionPairsPerCall) {
           break;
         }
-        double c = best[i] + cost.callCost(rowFill.size(), width, total);
+        double c = best[i] + model.callCost(rowFill.size(), width, total);
         if (c < best[j + 1]) {
           best[j + 1] = c;
           start[j + 1] = i;
@@ -194,8 +244,11 @@ public final class PackPlanner {
       calls.add(buildCall(sorted, start[end], end, tokens));
     }
     Collections.reverse(calls);
-    return new Plan(List.copyOf(calls), oversize.stream().mapToInt(Integer::intValue).toArray(),
-        best[n]);
+    double planCost = 0;
+    for (Call call : calls) {
+      planCost += cost.callCost(call.rows().size(), call.width(), call.tokens());
+    }
+    return new Plan(List.copyOf(calls), rejected, planCost);
   }
 
   private static void placeFirstFit(List<int[]> rowFill, int t, int width) {

@@ -47,8 +47,12 @@ public final class WindowClassifier implements AutoCloseable {
     int maxRow = config.maxTokensPerWindow();
     return new PackPlanner(maxRow, Math.max(maxRow, maxCallTokens),
         ATTENTION_SCORES_PER_CALL / Math.max(1, config.heads()),
-        PackPlanner.CostModel.forModel(Math.max(1, config.dModel()), config.depth()));
+        PackPlanner.CostModel.forModel(Math.max(1, config.dModel()), config.depth()),
+        MIN_UTILISATION);
   }
+
+  /** Real tokens per attention slot every plan keeps (the packing target; see {@link PackPlanner}). */
+  public static final double MIN_UTILISATION = 0.95;
 
   /**
    * Attention score entries (all heads) one multi-row call may hold: 2^19 floats = 2 MB, about

@@ -170,6 +170,38 @@ class PackPlannerUnitTest {
         .isCloseTo(3 * D192.attentionPerSlotPair() * 100 * 100, within(1e-6));
   }
 
+  @Test
+  void shouldKeepEveryPlanAboveTheDensityFloorWhereTheCheapestIsBelowIt() {
+    CostModel d96 = CostModel.forModel(96, 3);
+    PackPlanner cheapest = new PackPlanner(MAX_ROW, 3072, 1L << 18, d96);
+    PackPlanner dense = new PackPlanner(MAX_ROW, 3072, 1L << 18, d96, 0.95);
+    int below = 0;
+    for (long seed = 0; seed < 100; seed++) {
+      int[] tokens = Arrays.stream(randomTokens(new Random(seed), 25))
+          .filter(t -> t <= MAX_ROW).toArray();
+      Plan free = cheapest.plan(tokens);
+      Plan floored = dense.plan(tokens);
+      if (free.utilisation() < 0.95) {
+        below++;
+      }
+      assertThat(floored.utilisation()).as("seed %d", seed).isGreaterThanOrEqualTo(0.95);
+      // the floor costs something in the model's eyes only where it changed the plan
+      assertThat(floored.cost()).isGreaterThanOrEqualTo(free.cost() - 1e-6);
+      assertThat(describe(floored)).isEqualTo(describe(dense.plan(tokens.clone())));
+      if (free.utilisation() >= 0.95) {
+        assertThat(describe(floored)).isEqualTo(describe(free));
+      }
+    }
+    assertThat(below).as("random workloads where the cheapest plan is too sparse").isPositive();
+    // one batch of the bench's mixed workload (arrival order, 3072-token budget): 0.93 -> >= 0.95
+    int[] bench = {216, 144, 216, 304, 56, 392, 104, 88, 288, 112, 88, 104, 96, 112, 88, 64, 32,
+        40, 56, 88, 328};
+    assertThat(cheapest.plan(bench).utilisation()).isLessThan(0.95);
+    assertThat(dense.plan(bench).utilisation()).isGreaterThanOrEqualTo(0.95);
+    assertThatThrownBy(() -> new PackPlanner(MAX_ROW, 3072, 1L << 18, d96, 1.5))
+        .hasMessageContaining("minUtilisation");
+  }
+
   private static List<String> describe(Plan plan) {
     List<String> out = new ArrayList<>();
     out.add(Arrays.toString(plan.oversize()));
