@@ -56,13 +56,13 @@ public final class BenchInferenceCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2", description = "threads for ORT and PyTorch alike (default ${DEFAULT-VALUE})")
   int threads;
 
-  @Option(names = "--windows", defaultValue = "64", description = "windows in the mixed workload (default ${DEFAULT-VALUE})")
+  @Option(names = "--windows", defaultValue = "128", description = "windows in the mixed workload (default ${DEFAULT-VALUE})")
   int mixedCount;
 
   @Option(names = "--one-second-windows", defaultValue = "256", description = "windows in the 1 s workload (default ${DEFAULT-VALUE})")
   int oneSecondCount;
 
-  @Option(names = "--rounds", defaultValue = "3", description = "timed rounds, modes interleaved (default ${DEFAULT-VALUE})")
+  @Option(names = "--rounds", defaultValue = "5", description = "timed rounds, modes interleaved (default ${DEFAULT-VALUE})")
   int rounds;
 
   @Option(names = "--token-budget", defaultValue = "" + InferenceSettings.DEFAULT_TOKEN_BUDGET,
