@@ -77,6 +77,8 @@ public final class BenchInferenceCommand implements Callable<Integer> {
   private static final String PADDED = "padded-" + InferenceBenchmark.PADDED_BATCH;
   private static final String PACKED = "packed";
   private static final String TORCH = "pytorch-eager";
+  /** ≈ 70 ms of MatMul at this machine's speed: one sample as long as one packed pass. */
+  private static final int MATMUL_RUNS_PER_SAMPLE = 64;
 
   @Override
   public Integer call() {
@@ -106,9 +108,11 @@ public final class BenchInferenceCommand implements Callable<Integer> {
       }
       Path workloadFile = writeWorkload(tmp.resolve("workload.json"), workloads);
       Path matmulOnnx = tmp.resolve("matmul.onnx");
+      Path linearOnnx = tmp.resolve("linear.onnx");
       runPython(err, List.of(python, script.toString(), "--model-code", modelCode.toString(),
           "--matmul-onnx", matmulOnnx.toString(), "--k", "" + config.dModel(),
-          "--n", "" + 4 * config.dModel()));
+          "--n", "" + 4 * config.dModel(), "--linear-onnx", linearOnnx.toString(),
+          "--depth", "" + config.depth()));
 
       InferenceBenchmark bench = new InferenceBenchmark(runtime, tokenBudget);
       out.printf("bench inference: %s (d=%d, depth %d), %d threads, token budget %d, %d rounds%n",
@@ -121,6 +125,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
       Map<String, Map<String, List<Double>>> seconds = new LinkedHashMap<>();
       Map<String, InferenceBenchmark.PackedRun> lastPacked = new LinkedHashMap<>();
       List<Double> matmulRounds = new ArrayList<>();
+      List<Double> linearRounds = new ArrayList<>();
       int weightsLoaded = 0;
       int weightsTotal = 0;
       for (int r = 0; r < rounds; r++) {
@@ -143,7 +148,11 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         }
         // the machine's limit, measured in every round too: a loaded machine moves both alike
         matmulRounds.add(InferenceBenchmark.matmulGflops(matmulOnnx, tokenBudget, config.dModel(),
-            threads, 3, 4 * config.dModel()));
+            threads, MATMUL_RUNS_PER_SAMPLE, 4 * config.dModel()));
+        // the model's linear layers alone on the same token count: the ceiling for matmul_frac
+        linearRounds.add(InferenceBenchmark.backToBackGflops(linearOnnx, tokenBudget,
+            config.patchSize() * config.patchSize(), bench.linearFlopsPerToken(), threads,
+            Math.max(1, MATMUL_RUNS_PER_SAMPLE / (4 * config.depth()))));
         JsonNode torch = runPython(err, List.of(python, script.toString(), "--model-code",
             modelCode.toString(), "--config", configFile.toString(), "--workload",
             workloadFile.toString(), "--threads", "" + threads));
@@ -158,7 +167,10 @@ public final class BenchInferenceCommand implements Callable<Integer> {
           byMode.computeIfAbsent(TORCH + " padded", k -> new ArrayList<>()).addAll(padded);
         }
       }
-      double matmul = median(matmulRounds.stream().mapToDouble(Double::doubleValue).sorted().toArray());
+      double[] matmulSorted = matmulRounds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      double matmul = median(matmulSorted);
+      double matmulBest = matmulSorted[matmulSorted.length - 1];
+      double linear = median(linearRounds.stream().mapToDouble(Double::doubleValue).sorted().toArray());
 
       out.printf("%-26s %-22s %19s %13s %9s%n", "workload", "mode", "windows/s min/med",
           "audio s/s med", "GFLOP/s");
@@ -178,8 +190,13 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         out.printf("%-26s packed: %d calls, utilisation %.3f (%d tokens / %d attention slots)%n",
             w.name(), p.calls(), p.utilisation(), p.tokens(), p.slots());
       }
-      out.printf("ORT MatMul [%d x %d] x [%d x %d], %d threads: %.1f GFLOP/s (median of per-round bests; machine limit)%n",
-          tokenBudget, config.dModel(), config.dModel(), 4 * config.dModel(), threads, matmul);
+      out.printf("ORT MatMul [%d x %d] x [%d x %d], %d threads: %.1f GFLOP/s median, %.1f best"
+              + " (machine limit; one sample per round = %d runs back to back)%n",
+          tokenBudget, config.dModel(), config.dModel(), 4 * config.dModel(), threads, matmul,
+          matmulBest, MATMUL_RUNS_PER_SAMPLE);
+      out.printf("the model's linear layers alone (no attention, norms, activations), [%d x 256] in:"
+              + " %.1f GFLOP/s median = %.2f of the MatMul: the most matmul_frac could be%n",
+          tokenBudget, linear, linear / matmul);
       out.printf("PyTorch eager: %s/%s weights loaded from the ONNX file (speed does not depend on them)%n",
           weightsLoaded, weightsTotal);
 
@@ -190,6 +207,11 @@ public final class BenchInferenceCommand implements Callable<Integer> {
       double packedMixed = median.get(m + PACKED);
       double torchBest = Math.max(median.get(m + TORCH + " one"), median.get(m + TORCH + " padded"));
       double achieved = bench.usefulFlops(mixed) / 1e9 * packedMixed / mixed.windows().size();
+      double fastestPacked = mixed.windows().size()
+          / seconds.get(mixed.name()).get(PACKED).stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+      out.printf("matmul_frac: %.2f median packed pass / median MatMul sample, %.2f fastest / fastest%n",
+          achieved / matmul,
+          bench.usefulFlops(mixed) / 1e9 * fastestPacked / mixed.windows().size() / matmulBest);
       out.printf("packed/padded=%.2f packed/one=%.2f packed/one_1s=%.2f packed/pytorch=%.2f"
               + " utilisation=%.3f matmul_frac=%.2f%n",
           packedMixed / median.get(m + PADDED), packedMixed / median.get(m + ONE),

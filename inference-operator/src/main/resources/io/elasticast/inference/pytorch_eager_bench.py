@@ -4,7 +4,8 @@ Builds model/elasticast.py's ElasticAST with model.json's size, loads the weight
 carries where their names match (speed does not depend on the values), and times two eager
 layouts on the bench's workload: one window at a time and padded batches (each window padded to
 the longest of its batch, masked: forward_rows). Prints one JSON object. With --matmul-onnx it
-instead writes a one-MatMul ONNX graph for the Java side's machine-limit measurement.
+instead writes a one-MatMul ONNX graph for the Java side's machine-limit measurement, and with
+--linear-onnx a graph of the model's linear layers alone (the ceiling of what the model can reach).
 
   python3 pytorch_eager_bench.py --model-code model --config model.json --workload w.json --threads 2
 """
@@ -28,6 +29,33 @@ def matmul_graph(path, k, n):
     onnx.save(model, path)
 
 
+def linear_graph(path, d, depth, patch_values=256, mlp_ratio=4):
+    """The model's linear layers and nothing else, on [m, patch_values] tokens: patch embedding, per block
+    qkv / proj / MLP (each block's output feeds the next), the pool's kv. Random weights."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    weights, nodes, outputs = [], [], []
+
+    def gemm(name, x, k, n):
+        weights.append(numpy_helper.from_array((0.05 * rng.standard_normal((k, n))).astype(np.float32), name + ".w"))
+        weights.append(numpy_helper.from_array(np.zeros(n, np.float32), name + ".b"))
+        nodes.append(helper.make_node("Gemm", [x, name + ".w", name + ".b"], [name]))
+        return name
+
+    x = gemm("embed", "a", patch_values, d)
+    for b in range(depth):
+        outputs += [(gemm(f"qkv{b}", x, d, 3 * d), 3 * d), (gemm(f"proj{b}", x, d, d), d)]
+        x = gemm(f"fc2_{b}", gemm(f"fc1_{b}", x, d, mlp_ratio * d), mlp_ratio * d, d)
+    outputs += [(gemm("pool_kv", x, d, 2 * d), 2 * d)]
+    graph = helper.make_graph(nodes, "linear", [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["m", patch_values])],
+                              [helper.make_tensor_value_info(o, TensorProto.FLOAT, ["m", n]) for o, n in outputs], weights)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-code", required=True, help="directory holding elasticast.py")
@@ -37,9 +65,14 @@ def main():
     ap.add_argument("--matmul-onnx", help="write a MatMul [m,K]x[K,N] graph here and exit")
     ap.add_argument("--k", type=int, default=192)
     ap.add_argument("--n", type=int, default=768)
+    ap.add_argument("--linear-onnx", help="write the linear-layers-only graph (d = --k, --depth) here and exit")
+    ap.add_argument("--depth", type=int, default=6)
     args = ap.parse_args()
-    if args.matmul_onnx:
-        matmul_graph(args.matmul_onnx, args.k, args.n)
+    if args.matmul_onnx or args.linear_onnx:
+        if args.matmul_onnx:
+            matmul_graph(args.matmul_onnx, args.k, args.n)
+        if args.linear_onnx:
+            linear_graph(args.linear_onnx, args.k, args.depth)
         return
 
     import os
