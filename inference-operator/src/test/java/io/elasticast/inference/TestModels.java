@@ -26,8 +26,22 @@ final class TestModels {
     return ModelConfig.load(TINY_CONFIG);
   }
 
+  /**
+   * {@code -Delasticast.test.device=cuda} runs the runtime tests on the CUDA execution provider
+   * (with GPU native libraries, e.g. {@code -Donnxruntime.native.path=DIR}), and a runtime that
+   * falls back to the CPU fails them instead of passing on the CPU.
+   */
+  static final boolean ON_CUDA = "cuda".equals(System.getProperty("elasticast.test.device", "cpu"));
+
   static OrtClassifier tinyRuntime() {
-    return OrtClassifier.open(tiny(), OrtClassifier.Options.cpu(1));
+    OrtClassifier runtime = OrtClassifier.open(tiny(),
+        ON_CUDA ? OrtClassifier.Options.cudaIfAvailable(1) : OrtClassifier.Options.cpu(1));
+    if (ON_CUDA && !runtime.onCuda()) {
+      runtime.close();
+      throw new IllegalStateException("elasticast.test.device=cuda, but ONNX Runtime fell back to"
+          + " the CPU (its warning says why)");
+    }
+    return runtime;
   }
 
   static JsonNode fixture() {
