@@ -1,12 +1,27 @@
 package io.elasticast.app;
 
+import io.elasticast.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.runtime.jobmaster.JobResult;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -47,28 +62,91 @@ public final class JobCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 2;
     }
-    StreamExecutionEnvironment env;
-    if (target == Target.remote) {
-      if (jobManager == null || !jobManager.contains(":")) {
-        spec.commandLine().getErr().println("error: --target remote needs --jobmanager HOST:PORT");
-        return 2;
-      }
-      String host = jobManager.substring(0, jobManager.lastIndexOf(':'));
-      int port = Integer.parseInt(jobManager.substring(jobManager.lastIndexOf(':') + 1));
-      env = StreamExecutionEnvironment.createRemoteEnvironment(host, port, appJar());
-    } else {
+    if (target == Target.local) {
+      return runLocal(c);
+    }
+    if (jobManager == null || !jobManager.contains(":")) {
+      spec.commandLine().getErr().println("error: --target remote needs --jobmanager HOST:PORT");
+      return 2;
+    }
+    String host = jobManager.substring(0, jobManager.lastIndexOf(':'));
+    int port = Integer.parseInt(jobManager.substring(jobManager.lastIndexOf(':') + 1));
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createRemoteEnvironment(host, port, appJar());
+    announce(c);
+    ElasticAstJob.onKafka(c).execute(env);
+    return 0;
+  }
+
+  /**
+   * The job on a local MiniCluster until it ends or Ctrl-C / SIGTERM cancels it. All of Flink's
+   * local dirs live in one temp dir, removed at the end: killed by a signal, the MiniCluster had
+   * left its working dir, a 21 MB RPC jar and the web upload dir in the temp dir on every run.
+   */
+  private int runLocal(JobConfig c) throws Exception {
+    Path workDir = Files.createTempDirectory("elasticast-job");
+    CountDownLatch stop = new CountDownLatch(1);
+    try (StopOnSignal signals = new StopOnSignal("job", stop, Duration.ofSeconds(90))) {
       int uiPort = freePort();
       Configuration conf = new Configuration();
       conf.set(RestOptions.PORT, uiPort);
       conf.set(RestOptions.ADDRESS, "localhost");
-      env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-      spec.commandLine().getOut().println("Flink web UI: http://localhost:" + uiPort);
+      conf.set(CoreOptions.TMP_DIRS, workDir.toString()); // I/O, RPC jar, the cluster's working dir
+      conf.set(WebOptions.TMP_DIR, workDir.resolve("web").toString());
+      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+      ElasticAstJob.onKafka(c).build(env);
+      StreamGraph graph = env.getStreamGraph();
+      graph.setJobName(ElasticAstJob.JOB_NAME);
+      int slots = graph.getStreamNodes().stream().mapToInt(StreamNode::getParallelism).max().orElse(1);
+      // our own MiniCluster, not the environment's: only its close() says when its dirs are gone
+      MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+          .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+      try {
+        cluster.start();
+        spec.commandLine().getOut().println("Flink web UI: http://localhost:" + uiPort);
+        announce(c);
+        JobID id = cluster.submitJob(graph).get().getJobID();
+        return runUntilStopped(cluster, id, stop);
+      } finally {
+        cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        // before the signal hook is released: the JVM halts as soon as it returns
+        EmbeddedKafkaBroker.deleteRecursively(workDir);
+      }
+    } finally {
+      EmbeddedKafkaBroker.deleteRecursively(workDir); // failed before the cluster existed
     }
+  }
+
+  /** Waits for the job to end, or cancels it once {@code stop} is counted down. */
+  private int runUntilStopped(MiniCluster cluster, JobID id, CountDownLatch stop) throws Exception {
+    CompletableFuture<JobResult> result = cluster.requestJobResult(id);
+    while (!result.isDone() && !stop.await(200, TimeUnit.MILLISECONDS)) {
+      // the job runs until it ends on its own or a signal arrives
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (result.isDone()) {
+      JobResult r = result.get();
+      if (r.getSerializedThrowable().isPresent()) {
+        spec.commandLine().getErr().println("error: the job failed: "
+            + r.getSerializedThrowable().get().getOriginalErrorClassName() + ": "
+            + r.getSerializedThrowable().get().getMessage());
+        return 1;
+      }
+      return 0;
+    }
+    out.println("job: stopping (cancelling the Flink job) ...");
+    out.flush();
+    cluster.cancelJob(id).get(60, TimeUnit.SECONDS);
+    result.get(60, TimeUnit.SECONDS);
+    out.println("job: stopped");
+    out.flush();
+    return 0;
+  }
+
+  private void announce(JobConfig c) {
     spec.commandLine().getOut().println("job: " + c.topics.normalised + " -> " + c.topics.events
         + " / " + c.topics.alerts + " on " + c.kafka.bootstrapServers);
     spec.commandLine().getOut().flush();
-    ElasticAstJob.onKafka(c).execute(env);
-    return 0;
   }
 
   /** The fat jar this class was loaded from: what a remote cluster needs to run the job. */
