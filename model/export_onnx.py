@@ -59,16 +59,19 @@ def fuse_skip_layer_norm(model_proto):
     tensors are fused (an add of a weight may broadcast, which SkipLayerNormalization does not)."""
     graph = model_proto.graph
     weights = {w.name for w in graph.initializer}
+    outputs = {o.name for o in graph.output}
     producer = {out: node for node in graph.node for out in node.output}
     fused = []
     for ln in [n for n in graph.node if n.op_type == "LayerNormalization"]:
         add = producer.get(ln.input[0])
-        if add is None or add.op_type != "Add" or any(i in weights for i in add.input) or len(ln.output) != 1:
+        if (add is None or add.op_type != "Add" or any(i in weights for i in add.input) or len(ln.output) != 1
+                or add not in graph.node):  # an add read by two norms is fused into the first only
             continue
         eps = next((a.f for a in ln.attribute if a.name == "epsilon"), 1e-5)
         axis = next((a.i for a in ln.attribute if a.name == "axis"), -1)
         assert axis == -1, f"{ln.name}: SkipLayerNormalization normalises the last axis only"
-        sum_read_elsewhere = any(add.output[0] in n.input for n in graph.node if n is not ln)
+        sum_read_elsewhere = (add.output[0] in outputs
+                              or any(add.output[0] in n.input for n in graph.node if n is not ln))
         skip = onnx.helper.make_node("SkipLayerNormalization", [add.input[0], add.input[1], ln.input[1], ln.input[2]],
                                      [ln.output[0], "", "", add.output[0] if sum_read_elsewhere else ""],
                                      name=ln.name + "/skip",
