@@ -126,6 +126,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
       Map<String, InferenceBenchmark.PackedRun> lastPacked = new LinkedHashMap<>();
       List<Double> matmulRounds = new ArrayList<>();
       List<Double> linearRounds = new ArrayList<>();
+      int patchValues = config.patchSize() * config.patchSize();
       int weightsLoaded = 0;
       int weightsTotal = 0;
       for (int r = 0; r < rounds; r++) {
@@ -149,9 +150,10 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         // the machine's limit, measured in every round too: a loaded machine moves both alike
         matmulRounds.add(InferenceBenchmark.matmulGflops(matmulOnnx, tokenBudget, config.dModel(),
             threads, MATMUL_RUNS_PER_SAMPLE, 4 * config.dModel()));
-        // the model's linear layers alone on the same token count: the ceiling for matmul_frac
+        // the model's linear layers alone on the same token count: the ceiling for matmul_frac;
+        // a run holds ~4·depth MatMuls' worth of work, so the sample lasts about as long
         linearRounds.add(InferenceBenchmark.backToBackGflops(linearOnnx, tokenBudget,
-            config.patchSize() * config.patchSize(), bench.linearFlopsPerToken(), threads,
+            patchValues, bench.linearFlopsPerToken(), threads,
             Math.max(1, MATMUL_RUNS_PER_SAMPLE / (4 * config.depth()))));
         JsonNode torch = runPython(err, List.of(python, script.toString(), "--model-code",
             modelCode.toString(), "--config", configFile.toString(), "--workload",
@@ -194,9 +196,9 @@ public final class BenchInferenceCommand implements Callable<Integer> {
               + " (machine limit; one sample per round = %d runs back to back)%n",
           tokenBudget, config.dModel(), config.dModel(), 4 * config.dModel(), threads, matmul,
           matmulBest, MATMUL_RUNS_PER_SAMPLE);
-      out.printf("the model's linear layers alone (no attention, norms, activations), [%d x 256] in:"
+      out.printf("the model's linear layers alone (no attention, norms, activations), [%d x %d] in:"
               + " %.1f GFLOP/s median = %.2f of the MatMul: the most matmul_frac could be%n",
-          tokenBudget, linear, linear / matmul);
+          tokenBudget, patchValues, linear, linear / matmul);
       out.printf("PyTorch eager: %s/%s weights loaded from the ONNX file (speed does not depend on them)%n",
           weightsLoaded, weightsTotal);
 
