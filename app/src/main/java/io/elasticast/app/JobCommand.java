@@ -84,36 +84,37 @@ public final class JobCommand implements Callable<Integer> {
    * left its working dir, a 21 MB RPC jar and the web upload dir in the temp dir on every run.
    */
   private int runLocal(JobConfig c) throws Exception {
-    Path workDir = Files.createTempDirectory("elasticast-job");
     CountDownLatch stop = new CountDownLatch(1);
     try (StopOnSignal signals = new StopOnSignal("job", stop, Duration.ofSeconds(90))) {
-      int uiPort = freePort();
-      Configuration conf = new Configuration();
-      conf.set(RestOptions.PORT, uiPort);
-      conf.set(RestOptions.ADDRESS, "localhost");
-      conf.set(CoreOptions.TMP_DIRS, workDir.toString()); // I/O, RPC jar, the cluster's working dir
-      conf.set(WebOptions.TMP_DIR, workDir.resolve("web").toString());
-      StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-      ElasticAstJob.onKafka(c).build(env);
-      StreamGraph graph = env.getStreamGraph();
-      graph.setJobName(ElasticAstJob.JOB_NAME);
-      int slots = graph.getStreamNodes().stream().mapToInt(StreamNode::getParallelism).max().orElse(1);
-      // our own MiniCluster, not the environment's: only its close() says when its dirs are gone
-      MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-          .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+      Path workDir = Files.createTempDirectory("elasticast-job");
       try {
-        cluster.start();
-        spec.commandLine().getOut().println("Flink web UI: http://localhost:" + uiPort);
-        announce(c);
-        JobID id = cluster.submitJob(graph).get().getJobID();
-        return runUntilStopped(cluster, id, stop);
+        int uiPort = freePort();
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.PORT, uiPort);
+        conf.set(RestOptions.ADDRESS, "localhost");
+        conf.set(CoreOptions.TMP_DIRS, workDir.toString()); // I/O, RPC jar, the cluster's working dir
+        conf.set(WebOptions.TMP_DIR, workDir.resolve("web").toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        ElasticAstJob.onKafka(c).build(env);
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName(ElasticAstJob.JOB_NAME);
+        int slots = graph.getStreamNodes().stream().mapToInt(StreamNode::getParallelism).max().orElse(1);
+        // our own MiniCluster, not the environment's: only its close() says when its dirs are gone
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+            .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+        try {
+          cluster.start();
+          spec.commandLine().getOut().println("Flink web UI: http://localhost:" + uiPort);
+          announce(c);
+          JobID id = cluster.submitJob(graph).get().getJobID();
+          return runUntilStopped(cluster, id, stop);
+        } finally {
+          cluster.closeAsync().get(60, TimeUnit.SECONDS);
+        }
       } finally {
-        cluster.closeAsync().get(60, TimeUnit.SECONDS);
-        // before the signal hook is released: the JVM halts as soon as it returns
+        // inside the signal guard: the JVM halts as soon as its hook is released
         EmbeddedKafkaBroker.deleteRecursively(workDir);
       }
-    } finally {
-      EmbeddedKafkaBroker.deleteRecursively(workDir); // failed before the cluster existed
     }
   }
 
