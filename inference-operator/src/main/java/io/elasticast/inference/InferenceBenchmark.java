@@ -241,11 +241,11 @@ public final class InferenceBenchmark {
   public long usefulFlops(Workload w) {
     ModelConfig c = runtime.config();
     double d = c.dModel();
+    double perToken = linearFlopsPerToken();
     double flops = 0;
     for (SpectrogramWindow window : w.windows()) {
       double l = patchifier.tokens(window);
-      flops += 2 * patchValues * d * l + c.depth() * (2 * 12 * d * d * l + 4 * l * l * d)
-          + 4 * d * d * l;
+      flops += perToken * l + c.depth() * 4 * l * l * d;
     }
     return (long) flops;
   }
