@@ -1,19 +1,22 @@
 package io.elasticast.app;
 
-import io.elasticast.app.flink.AvroRecordDeserializer;
 import io.elasticast.app.flink.AvroRecordSerializer;
+import io.elasticast.app.flink.SourcedChunkDeserializer;
+import io.elasticast.featurizer.ChunkAdmission;
+import io.elasticast.featurizer.ChunkGate;
 import io.elasticast.featurizer.FbankWindowFunction;
 import io.elasticast.featurizer.FeaturizerSettings;
+import io.elasticast.featurizer.SourcedChunk;
 import io.elasticast.featurizer.SpectrogramWindow;
 import io.elasticast.featurizer.WindowPolicy;
 import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.PackAndInferOperator;
 import io.elasticast.inference.RejectedWindow;
-import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.ClassificationEvent;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
-import java.nio.ByteBuffer;
+import io.elasticast.schemas.DeadLetters;
+import io.elasticast.schemas.EventTimeBounds;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +29,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -37,7 +41,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
- * The pipeline: normalised chunks → per-feed fbank windows → packed inference → events, alerts and
+ * The pipeline: normalised chunks → an entry check (bad records become dead letters with their
+ * topic, partition and offset) → per-feed fbank windows → packed inference → events, alerts and
  * dead letters. Sources and sinks are injected (Kafka in production, in-memory in tests), so
  * {@link #build} never creates a connector itself.
  */
@@ -46,12 +51,12 @@ public final class ElasticAstJob {
   public static final String JOB_NAME = "elasticast";
 
   private final JobConfig config;
-  private final Source<AudioChunk, ?, ?> chunks;
+  private final Source<SourcedChunk, ?, ?> chunks;
   private final Sink<ClassificationEvent> events;
   private final Sink<ClassificationEvent> alerts;
   private final Sink<DeadLetter> deadLetters;
 
-  public ElasticAstJob(JobConfig config, Source<AudioChunk, ?, ?> chunks,
+  public ElasticAstJob(JobConfig config, Source<SourcedChunk, ?, ?> chunks,
       Sink<ClassificationEvent> events, Sink<ClassificationEvent> alerts, Sink<DeadLetter> deadLetters) {
     this.config = config;
     this.chunks = chunks;
@@ -74,25 +79,30 @@ public final class ElasticAstJob {
     if (config.checkpoints.intervalMs > 0) {
       env.enableCheckpointing(config.checkpoints.intervalMs);
     }
-    if (config.checkpoints.storage != null && !config.checkpoints.storage.isBlank()) {
-      Configuration storage = new Configuration();
-      storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-      storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpoints.storage);
-      env.configure(storage);
-    }
+    Configuration checkpoints = new Configuration();
+    checkpoints.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    checkpoints.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointStorageUri());
+    // a killed or cancelled job leaves its latest checkpoint behind, so the next run resumes from it
+    checkpoints.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    env.configure(checkpoints);
 
-    // Event time is the chunk's own clock; idle partitions must not stall the watermark.
-    WatermarkStrategy<AudioChunk> watermarks = WatermarkStrategy
-        .<AudioChunk>forBoundedOutOfOrderness(Duration.ofMillis(config.source.maxOutOfOrdernessMs))
-        .withTimestampAssigner((chunk, ts) -> chunk.getEventTimeStartMicros() / 1000)
+    // Event time is the chunk's own clock; idle partitions must not stall the watermark, and a
+    // refused record (bad clock, undecodable) must not move it.
+    WatermarkStrategy<SourcedChunk> watermarks = WatermarkStrategy
+        .<SourcedChunk>forBoundedOutOfOrderness(Duration.ofMillis(config.source.maxOutOfOrdernessMs))
+        .withTimestampAssigner((record, ts) -> record.eventTimeMillis())
         .withIdleness(Duration.ofMillis(config.source.idlenessMs));
-    DataStream<AudioChunk> input = env.fromSource(chunks, watermarks, "normalised-chunks")
-        .uid("normalised-chunks");
+    SingleOutputStreamOperator<SourcedChunk> admitted = env
+        .fromSource(chunks, watermarks, "normalised-chunks").uid("normalised-chunks")
+        .process(new ChunkGate(admission(config), config.deadLetters.maxValueBytes))
+        .returns(SourcedChunk.class)
+        .name("admit-chunks").uid("admit-chunks");
 
     // One key per feed: the featurizer's buffers and sequence tracking are per stream.
-    SingleOutputStreamOperator<SpectrogramWindow> windows = input
-        .keyBy(AudioChunk::getStreamId)
-        .process(new FbankWindowFunction(featurizerSettings(config)))
+    SingleOutputStreamOperator<SpectrogramWindow> windows = admitted
+        .keyBy(SourcedChunk::streamId)
+        .process(new FbankWindowFunction(featurizerSettings(config), config.deadLetters.maxValueBytes))
         .name("fbank-windows").uid("fbank-windows");
 
     // Windows keep their feed's key so a feed's windows and their order stay on one subtask.
@@ -104,8 +114,8 @@ public final class ElasticAstJob {
 
     scored.sinkTo(events).name("events-sink").uid("events-sink");
     scored.getSideOutput(PackAndInferOperator.ALERTS).sinkTo(alerts).name("alerts-sink").uid("alerts-sink");
-    windows.getSideOutput(FbankWindowFunction.REJECTED)
-        .union(scored.getSideOutput(PackAndInferOperator.REJECTED)
+    admitted.getSideOutput(ChunkGate.REJECTED)
+        .union(windows.getSideOutput(FbankWindowFunction.REJECTED), scored.getSideOutput(PackAndInferOperator.REJECTED)
             .map(ElasticAstJob::deadLetterOf).returns(new AvroTypeInfo<>(DeadLetter.class)))
         .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
     return scored;
@@ -129,6 +139,11 @@ public final class ElasticAstJob {
         Duration.ofMillis(c.featurizer.idleTimeoutMs), defaults.retention());
   }
 
+  static ChunkAdmission admission(JobConfig c) {
+    return new ChunkAdmission(new EventTimeBounds(Duration.ofMillis(c.source.maxEventTimeAheadMs)),
+        Duration.ofMillis(c.source.maxChunkMs));
+  }
+
   static InferenceSettings inferenceSettings(JobConfig c) {
     InferenceSettings s = InferenceSettings.defaults(c.modelDir().toString())
         .withBatching(c.inference.maxCallTokens, c.inference.maxDelayMs, c.inference.maxWaiting)
@@ -140,17 +155,11 @@ public final class ElasticAstJob {
   }
 
   static DeadLetter deadLetterOf(RejectedWindow r) {
-    return DeadLetter.newBuilder()
-        .setSourceTopic("inference-operator")
-        .setSourcePartition(-1)
-        .setSourceOffset(r.sequenceNumber)
-        .setKey(ByteBuffer.wrap(r.streamId.getBytes(StandardCharsets.UTF_8)))
-        .setOriginalValue(null)
-        .setReason(DeadLetterReason.OTHER)
-        .setMessage("window " + r.policy + " #" + r.sequenceNumber + " (" + r.frames + " frames @"
-            + r.frameShiftMs + " ms) rejected: " + r.reason)
-        .setTimeMicros(System.currentTimeMillis() * 1000)
-        .build();
+    // a window is refused after its chunks were taken: it has no topic offset of its own
+    return DeadLetters.of("inference-operator", -1, r.sequenceNumber,
+        r.streamId.getBytes(StandardCharsets.UTF_8), null, DeadLetterReason.OTHER,
+        "window " + r.policy + " #" + r.sequenceNumber + " (" + r.frames + " frames @"
+            + r.frameShiftMs + " ms) rejected: " + r.reason, System.currentTimeMillis() * 1000);
   }
 
   static String deadLetterKey(DeadLetter d) {
@@ -165,8 +174,8 @@ public final class ElasticAstJob {
     return p;
   }
 
-  static KafkaSource<AudioChunk> kafkaSource(JobConfig c) {
-    return KafkaSource.<AudioChunk>builder()
+  static KafkaSource<SourcedChunk> kafkaSource(JobConfig c) {
+    return KafkaSource.<SourcedChunk>builder()
         .setBootstrapServers(c.kafka.bootstrapServers)
         .setTopics(c.topics.normalised)
         .setGroupId(c.kafka.groupId)
@@ -176,7 +185,8 @@ public final class ElasticAstJob {
             c.source.startingOffsets.equals("latest")
                 ? org.apache.kafka.clients.consumer.OffsetResetStrategy.LATEST
                 : org.apache.kafka.clients.consumer.OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new AvroRecordDeserializer<>(AudioChunk.class))
+        .setDeserializer(new SourcedChunkDeserializer(
+            new EventTimeBounds(Duration.ofMillis(c.source.maxEventTimeAheadMs))))
         .build();
   }
 

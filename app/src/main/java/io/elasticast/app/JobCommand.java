@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -50,6 +53,16 @@ public final class JobCommand implements Callable<Integer> {
   @Option(names = "--jobmanager", description = "HOST:PORT of the remote JobManager's REST endpoint.")
   String jobManager;
 
+  @Option(names = "--fresh", description = "Start from the Kafka offsets alone, ignoring retained checkpoints.")
+  boolean fresh;
+
+  @Option(names = "--from", paramLabel = "PATH",
+      description = "Restore from this savepoint or checkpoint directory (default: the latest retained checkpoint of this job).")
+  Path from;
+
+  /** How often the local runner checks that its TaskManager is still there. */
+  static final Duration HEALTH_CHECK_EVERY = Duration.ofSeconds(1);
+
   @Override
   public Integer call() throws Exception {
     JobConfig c;
@@ -71,8 +84,12 @@ public final class JobCommand implements Callable<Integer> {
     }
     String host = jobManager.substring(0, jobManager.lastIndexOf(':'));
     int port = Integer.parseInt(jobManager.substring(jobManager.lastIndexOf(':') + 1));
+    Configuration conf = new Configuration();
+    if (!restoreSettings(c, conf)) {
+      return 2;
+    }
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createRemoteEnvironment(host, port, appJar());
+        StreamExecutionEnvironment.createRemoteEnvironment(host, port, conf, appJar());
     announce(c);
     ElasticAstJob.onKafka(c).execute(env);
     return 0;
@@ -94,10 +111,15 @@ public final class JobCommand implements Callable<Integer> {
         conf.set(RestOptions.ADDRESS, "localhost");
         conf.set(CoreOptions.TMP_DIRS, workDir.toString()); // I/O, RPC jar, the cluster's working dir
         conf.set(WebOptions.TMP_DIR, workDir.resolve("web").toString());
+        Recovery.withRestartDefaults(conf);
+        if (!restoreSettings(c, conf)) {
+          return 2;
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         ElasticAstJob.onKafka(c).build(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ElasticAstJob.JOB_NAME);
+        graph.setJobId(Recovery.jobId(c));
         int slots = graph.getStreamNodes().stream().mapToInt(StreamNode::getParallelism).max().orElse(1);
         // our own MiniCluster, not the environment's: only its close() says when its dirs are gone
         MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
@@ -118,11 +140,57 @@ public final class JobCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Sets the job's fixed id and where it restores from: {@code --from}, else (unless
+   * {@code --fresh}) the latest retained checkpoint of the same job, and says which. False, with
+   * the reason printed, when {@code --from} names nothing to restore.
+   */
+  private boolean restoreSettings(JobConfig c, Configuration conf) throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    conf.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, Recovery.jobId(c).toHexString());
+    if (from != null) {
+      if (!Files.exists(from)) {
+        spec.commandLine().getErr().println("error: --from " + from + " does not exist");
+        return false;
+      }
+      conf.set(StateRecoveryOptions.SAVEPOINT_PATH, from.toAbsolutePath().toUri().toString());
+      out.println("job: restoring from " + from.toAbsolutePath());
+    } else if (fresh) {
+      out.println("job: starting fresh (--fresh): retained checkpoints are not used");
+    } else {
+      java.net.URI storage = java.net.URI.create(c.checkpointStorageUri());
+      Optional<Path> latest = "file".equals(storage.getScheme())
+          ? Recovery.latestCheckpoint(Path.of(storage), Recovery.jobId(c)) : Optional.empty();
+      if (latest.isPresent()) {
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, latest.get().toUri().toString());
+        out.println("job: resuming from retained checkpoint " + latest.get());
+      } else {
+        out.println("job: no retained checkpoint of this job under " + storage
+            + ": starting from the committed Kafka offsets");
+      }
+    }
+    out.flush();
+    return true;
+  }
+
   /** Waits for the job to end, or cancels it once {@code stop} is counted down. */
   private int runUntilStopped(MiniCluster cluster, JobID id, CountDownLatch stop) throws Exception {
     CompletableFuture<JobResult> result = cluster.requestJobResult(id);
+    long nextCheck = System.nanoTime();
     while (!result.isDone() && !stop.await(200, TimeUnit.MILLISECONDS)) {
-      // the job runs until it ends on its own or a signal arrives
+      // the job runs until it ends on its own or a signal arrives; a local cluster whose only
+      // TaskManager died (a fatal error in a task) would keep the job waiting for slots forever
+      if (System.nanoTime() >= nextCheck) {
+        nextCheck = System.nanoTime() + HEALTH_CHECK_EVERY.toNanos();
+        if (cluster.requestClusterOverview().get(30, TimeUnit.SECONDS).getNumTaskManagersConnected() == 0
+            && !result.isDone()) {
+          spec.commandLine().getErr().println("error: the local TaskManager died (see its fatal "
+              + "error in the log above); exiting so that a supervisor restarts the job, which "
+              + "resumes from its latest checkpoint");
+          spec.commandLine().getErr().flush();
+          return 1;
+        }
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     if (result.isDone()) {

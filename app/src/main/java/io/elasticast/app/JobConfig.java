@@ -34,6 +34,7 @@ public final class JobConfig implements Serializable {
   public Alerts alerts = new Alerts();
   public Sink sink = new Sink();
   public Checkpoints checkpoints = new Checkpoints();
+  public DeadLetters deadLetters = new DeadLetters();
   public int parallelism;
 
   public static final class Kafka implements Serializable {
@@ -53,6 +54,8 @@ public final class JobConfig implements Serializable {
     public long maxOutOfOrdernessMs;
     public long idlenessMs;
     public String startingOffsets;
+    public long maxEventTimeAheadMs;
+    public long maxChunkMs;
   }
 
   public static final class Featurizer implements Serializable {
@@ -88,6 +91,10 @@ public final class JobConfig implements Serializable {
   public static final class Checkpoints implements Serializable {
     public long intervalMs;
     public String storage;
+  }
+
+  public static final class DeadLetters implements Serializable {
+    public int maxValueBytes;
   }
 
   private static ObjectMapper mapper() {
@@ -168,7 +175,25 @@ public final class JobConfig implements Serializable {
         "source.starting-offsets must be earliest or latest");
     require(parallelism >= 1, "parallelism must be >= 1");
     require(inference.maxDelayMs >= 1, "inference.max-delay-ms must be >= 1");
+    require(checkpoints.storage != null && !checkpoints.storage.isBlank(),
+        "checkpoints.storage must name a directory (JobManager memory cannot hold more than a few feeds)");
+    require(source.maxEventTimeAheadMs >= 0, "source.max-event-time-ahead-ms must be >= 0");
+    require(source.maxChunkMs >= 1, "source.max-chunk-ms must be >= 1");
+    require(deadLetters.maxValueBytes >= 0 && deadLetters.maxValueBytes <= 900_000,
+        "dead-letters.max-value-bytes must be in 0..900000 (the record must fit the broker's 1 MiB default)");
     return this;
+  }
+
+  /**
+   * Checkpoint storage as a Flink filesystem URI: a URI as given, a plain path made absolute
+   * against the working directory (so a restarted process finds the same checkpoints).
+   */
+  public String checkpointStorageUri() {
+    String s = checkpoints.storage;
+    if (s.contains("://") || s.startsWith("file:")) {
+      return s;
+    }
+    return Path.of(s).toAbsolutePath().normalize().toUri().toString();
   }
 
   /**

@@ -145,7 +145,9 @@ public final class LocalPipeline implements AutoCloseable {
   /** The job config pointed at this broker, with checkpoints under the pipeline's temp dir. */
   public JobConfig jobConfig(JobConfig base) {
     base.kafka.bootstrapServers = bootstrapServers;
-    if (base.checkpoints.storage == null || base.checkpoints.storage.isBlank()) {
+    if (base.checkpoints.storage == null
+        || base.checkpoints.storage.equals(JobConfig.defaults().checkpoints.storage)) {
+      // a throw-away pipeline keeps its checkpoints with the rest of its state, removed at close
       base.checkpoints.storage = workDir.resolve("checkpoints").toUri().toString();
     }
     return base;
@@ -153,7 +155,7 @@ public final class LocalPipeline implements AutoCloseable {
 
   /** Submits {@code job} to a local MiniCluster with its web UI on a free port; returns at once. */
   public JobClient startJob(ElasticAstJob elasticAstJob, Configuration extra) throws Exception {
-    Configuration conf = new Configuration(extra);
+    Configuration conf = Recovery.withRestartDefaults(new Configuration(extra));
     webUiPort = JobCommand.freePort();
     conf.set(RestOptions.PORT, webUiPort);
     conf.set(RestOptions.ADDRESS, "localhost");

@@ -178,15 +178,16 @@ abstract class EndToEndContract {
     return c.validate();
   }
 
-  static KafkaSource<AudioChunk> boundedSource() {
-    return KafkaSource.<AudioChunk>builder()
+  static KafkaSource<io.elasticast.featurizer.SourcedChunk> boundedSource() {
+    return KafkaSource.<io.elasticast.featurizer.SourcedChunk>builder()
         .setBootstrapServers(pipeline.bootstrapServers())
         .setTopics(Topics.AUDIO_NORMALISED_NAME)
         .setGroupId("e2e-" + System.nanoTime())
         .setProperty("isolation.level", "read_committed")
         .setStartingOffsets(OffsetsInitializer.earliest())
         .setBounded(OffsetsInitializer.latest())
-        .setDeserializer(new io.elasticast.app.flink.AvroRecordDeserializer<>(AudioChunk.class))
+        .setDeserializer(new io.elasticast.app.flink.SourcedChunkDeserializer(
+            io.elasticast.schemas.EventTimeBounds.defaults()))
         .build();
   }
 
@@ -242,6 +243,12 @@ abstract class EndToEndContract {
 
   /** The windows the featurizer cuts from the normalised chunks, run offline feed by feed. */
   static List<SpectrogramWindow> expectedWindows(JobConfig config) {
+    return expectedWindows(config, normalised);
+  }
+
+  /** The same for the given feeds' normalised chunks (each feed's in sequence order). */
+  static List<SpectrogramWindow> expectedWindows(JobConfig config,
+      Map<String, List<AudioChunk>> normalised) {
     FeaturizerSettings settings = ElasticAstJob.featurizerSettings(config);
     ExtractorCache extractors = new ExtractorCache(settings.numMelBins());
     List<SpectrogramWindow> windows = new ArrayList<>();
@@ -256,7 +263,11 @@ abstract class EndToEndContract {
   }
 
   static List<String> expectedWindowKeys(JobConfig config) {
-    return expectedWindows(config).stream()
+    return expectedWindowKeys(config, normalised);
+  }
+
+  static List<String> expectedWindowKeys(JobConfig config, Map<String, List<AudioChunk>> normalised) {
+    return expectedWindows(config, normalised).stream()
         .map(w -> key(w.streamId, w.startMicros, w.endMicros, w.frameShiftMs, w.frames)).toList();
   }
 

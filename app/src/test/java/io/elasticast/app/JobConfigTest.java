@@ -61,4 +61,28 @@ class JobConfigTest {
     JobConfig c = JobConfig.load(Path.of("..", "docker", "job.yaml"));
     assertThat(c.kafka.bootstrapServers).isEqualTo("kafka:9092");
   }
+
+  @Test
+  void shouldKeepCheckpointsInADirectoryByDefaultNeverInJobManagerMemory(@TempDir Path dir)
+      throws Exception {
+    JobConfig c = JobConfig.defaults();
+    assertThat(c.checkpointStorageUri()).startsWith("file:/")
+        .contains("elasticast-state/checkpoints");
+    assertThat(Path.of(java.net.URI.create(c.checkpointStorageUri())))
+        .isEqualTo(Path.of("elasticast-state/checkpoints").toAbsolutePath());
+    c.checkpoints.storage = "s3://bucket/ckpt";
+    assertThat(c.checkpointStorageUri()).isEqualTo("s3://bucket/ckpt");
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, "checkpoints:\n  storage: \"\"\n");
+    assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("checkpoints.storage");
+  }
+
+  @Test
+  void shouldBoundDeadLetterValuesToWhatTheBrokerTakes(@TempDir Path dir) throws Exception {
+    assertThat(JobConfig.defaults().deadLetters.maxValueBytes)
+        .isEqualTo(io.elasticast.schemas.DeadLetters.DEFAULT_MAX_VALUE_BYTES);
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, "dead-letters:\n  max-value-bytes: 2000000\n");
+    assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("dead-letters.max-value-bytes");
+  }
 }

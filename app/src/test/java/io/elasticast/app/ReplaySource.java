@@ -1,5 +1,6 @@
 package io.elasticast.app;
 
+import io.elasticast.featurizer.SourcedChunk;
 import io.elasticast.schemas.AudioChunk;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /**
  * A bounded, rate-limited, checkpointable source that replays recorded chunks feed by feed (each
@@ -24,14 +25,15 @@ final class ReplaySource {
 
   private ReplaySource() {}
 
-  static DataGeneratorSource<AudioChunk> of(Map<String, List<AudioChunk>> byStream, double chunksPerSecond) {
+  static DataGeneratorSource<SourcedChunk> of(Map<String, List<AudioChunk>> byStream, double chunksPerSecond) {
     List<AudioChunk> all = new ArrayList<>();
     byStream.keySet().stream().sorted().forEach(s -> byStream.get(s).stream()
         .sorted(Comparator.comparingLong(AudioChunk::getSequenceNumber)).forEach(all::add));
     int key = NEXT_KEY.incrementAndGet();
     RECORDINGS.put(key, all);
-    GeneratorFunction<Long, AudioChunk> replay = i -> RECORDINGS.get(key).get(i.intValue());
+    GeneratorFunction<Long, SourcedChunk> replay =
+        i -> SourcedChunk.of(RECORDINGS.get(key).get(i.intValue()));
     return new DataGeneratorSource<>(replay, all.size(),
-        RateLimiterStrategy.perSecond(chunksPerSecond), new AvroTypeInfo<>(AudioChunk.class));
+        RateLimiterStrategy.perSecond(chunksPerSecond), TypeInformation.of(SourcedChunk.class));
   }
 }

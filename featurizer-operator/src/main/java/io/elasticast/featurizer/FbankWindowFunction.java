@@ -2,7 +2,6 @@ package io.elasticast.featurizer;
 
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -23,9 +22,10 @@ import org.apache.flink.util.OutputTag;
  * managed state, lets the featurizer work, stores the state back, and keeps an event-time timer
  * that flushes the feed once it goes idle (ending its open native segment) and, after
  * {@code retention} more, clears the feed's state altogether. Chunks that are not mono 16 kHz
- * FLOAT32LE go to {@link #REJECTED} with a reason.
+ * FLOAT32LE (when no {@link ChunkGate} decoded them before) and chunks whose sequence number the
+ * feed cannot have go to {@link #REJECTED} with a reason and their source coordinates.
  */
-public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk, SpectrogramWindow> {
+public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChunk, SpectrogramWindow> {
 
   public static final OutputTag<DeadLetter> REJECTED =
       new OutputTag<>("featurizer-rejected", new AvroTypeInfo<>(DeadLetter.class));
@@ -33,6 +33,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
   public static final String REJECTED_SOURCE = "featurizer-operator";
 
   private final FeaturizerSettings settings;
+  private final int maxDeadLetterValueBytes;
 
   private transient ValueState<FeedState> feedState;
   private transient ValueState<Long> flushTimer;
@@ -44,7 +45,12 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
   private transient Counter rejected;
 
   public FbankWindowFunction(FeaturizerSettings settings) {
+    this(settings, io.elasticast.schemas.DeadLetters.DEFAULT_MAX_VALUE_BYTES);
+  }
+
+  public FbankWindowFunction(FeaturizerSettings settings, int maxDeadLetterValueBytes) {
     this.settings = settings;
+    this.maxDeadLetterValueBytes = maxDeadLetterValueBytes;
   }
 
   @Override
@@ -60,26 +66,44 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
   }
 
   @Override
-  public void processElement(AudioChunk chunk, Context ctx, Collector<SpectrogramWindow> out)
+  public void processElement(SourcedChunk in, Context ctx, Collector<SpectrogramWindow> out)
       throws Exception {
-    ChunkValidator.Result decoded = ChunkValidator.decode(chunk);
-    if (!decoded.ok()) {
-      rejected.inc();
-      ctx.output(REJECTED, deadLetter(chunk, decoded, ctx));
-      return;
+    AudioChunk chunk = in.chunk;
+    float[] samples = in.samples;
+    if (samples == null) {
+      ChunkValidator.Result decoded = ChunkValidator.decode(chunk);
+      if (!decoded.ok()) {
+        reject(in, new ChunkAdmission.Refusal(decoded.reason(), decoded.message()), ctx);
+        return;
+      }
+      samples = decoded.samples();
     }
     FeedState state = feedState.value();
     if (state == null) {
       state = new FeedState();
     }
     FeedFeaturizer featurizer = new FeedFeaturizer(ctx.getCurrentKey(), settings, extractors, state);
-    runCounted(ctx.getCurrentKey(), state, out, emit -> featurizer.acceptChunk(chunk.getSequenceNumber(),
-        chunk.getEventTimeStartMicros(), decoded.samples(), emit));
+    float[] accepted = samples;
+    FeedFeaturizer.Verdict[] verdict = new FeedFeaturizer.Verdict[1];
+    runCounted(ctx.getCurrentKey(), state, out, emit -> verdict[0] = featurizer.acceptChunk(
+        chunk.getSequenceNumber(), chunk.getEventTimeStartMicros(), accepted, emit));
     feedState.update(state);
+    if (verdict[0] == FeedFeaturizer.Verdict.IMPLAUSIBLE_SEQUENCE) {
+      reject(in, new ChunkAdmission.Refusal(io.elasticast.schemas.DeadLetterReason.BAD_SEQUENCE,
+          "sequenceNumber " + chunk.getSequenceNumber() + " jumps ahead of the feed's next "
+              + state.nextSequence + " further than its event time accounts for"), ctx);
+      return;
+    }
 
     long chunkEndMillis = (chunk.getEventTimeStartMicros()
-        + decoded.samples().length * 1_000_000L / FeaturizerSettings.SAMPLE_RATE) / 1000;
+        + samples.length * 1_000_000L / FeaturizerSettings.SAMPLE_RATE) / 1000;
     rescheduleFlush(ctx, chunkEndMillis + settings.idleTimeout().toMillis());
+  }
+
+  private void reject(SourcedChunk in, ChunkAdmission.Refusal why, Context ctx) {
+    rejected.inc();
+    ctx.output(REJECTED, ChunkGate.deadLetter(in, why, ctx.timerService().currentProcessingTime(),
+        maxDeadLetterValueBytes));
   }
 
   @Override
@@ -166,30 +190,6 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, AudioChunk
       duplicates.inc(after.duplicates - before.duplicates);
       late.inc(after.lateChunks - before.lateChunks);
       gaps.inc(after.gaps - before.gaps);
-    }
-  }
-
-  private static DeadLetter deadLetter(AudioChunk chunk, ChunkValidator.Result why, Context ctx) {
-    return DeadLetter.newBuilder()
-        .setSourceTopic(REJECTED_SOURCE)
-        .setSourcePartition(-1)
-        .setSourceOffset(chunk.getSequenceNumber())
-        .setKey(chunk.getStreamId() == null ? null
-            : ByteBuffer.wrap(chunk.getStreamId().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-        .setOriginalValue(encode(chunk))
-        .setReason(why.reason())
-        .setMessage(why.message() + " (stream " + chunk.getStreamId() + " seq "
-            + chunk.getSequenceNumber() + ")")
-        .setTimeMicros(ctx.timerService().currentProcessingTime() * 1000)
-        .build();
-  }
-
-  /** The refused chunk in Avro single-object encoding; none if even that fails (it is optional). */
-  private static ByteBuffer encode(AudioChunk chunk) {
-    try {
-      return chunk.toByteBuffer();
-    } catch (java.io.IOException e) {
-      return null;
     }
   }
 }

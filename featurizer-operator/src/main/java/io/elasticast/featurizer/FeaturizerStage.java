@@ -21,7 +21,10 @@ public final class FeaturizerStage {
   public static SingleOutputStreamOperator<SpectrogramWindow> windows(DataStream<AudioChunk> chunks,
       FeaturizerSettings settings) {
     return chunks
-        .keyBy(AudioChunk::getStreamId, Types.STRING)
+        .map(SourcedChunk::of, TypeInformation.of(SourcedChunk.class))
+        // chained to the source: a rebalance here would reorder each feed's chunks
+        .setParallelism(chunks.getParallelism())
+        .keyBy(SourcedChunk::streamId, Types.STRING)
         .process(new FbankWindowFunction(settings), TypeInformation.of(SpectrogramWindow.class))
         .name("fbank windows")
         .uid(UID);

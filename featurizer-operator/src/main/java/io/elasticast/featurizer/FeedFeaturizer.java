@@ -56,20 +56,51 @@ public final class FeedFeaturizer {
     return state;
   }
 
+  /** What became of a chunk. */
+  public enum Verdict {
+    ACCEPTED,
+    /** Already delivered (or waiting in the reorder buffer): dropped. */
+    DUPLICATE,
+    /** Arrived after its gap had been declared: dropped, never spliced in. */
+    LATE,
+    /** The feed started over (lower sequence number, later event time): old state dropped, taken. */
+    RESTARTED,
+    /** A jump in sequence numbers that the chunk's event time does not account for: refused. */
+    IMPLAUSIBLE_SEQUENCE
+  }
+
+  /**
+   * Forward jumps up to this many chunks are always gaps; longer ones must be matched by event
+   * time, so one corrupt sequence number cannot make a feed wait for numbers it will never send.
+   */
+  public static final int MAX_UNTIMED_JUMP = 64;
+
   /** Takes one chunk of mono 16 kHz samples; emits every window it completes. */
-  public void acceptChunk(long sequenceNumber, long startMicros, float[] samples,
+  public Verdict acceptChunk(long sequenceNumber, long startMicros, float[] samples,
       Consumer<SpectrogramWindow> out) {
-    state.stats.chunks++;
+    long chunkMicros = samples.length * 1_000_000L / FeaturizerSettings.SAMPLE_RATE;
+    Verdict verdict = Verdict.ACCEPTED;
     if (state.nextSequence < 0) {
       state.nextSequence = sequenceNumber;
+    } else if (isRestart(sequenceNumber, startMicros)) {
+      restart(sequenceNumber, out);
+      verdict = Verdict.RESTARTED;
+    } else if (isImplausibleJump(sequenceNumber, startMicros, chunkMicros)) {
+      state.stats.rejectedSequences++;
+      return Verdict.IMPLAUSIBLE_SEQUENCE;
     }
+    state.stats.chunks++;
     if (sequenceNumber < state.nextSequence || isBuffered(sequenceNumber)) {
       if (sequenceNumber >= state.skippedFrom && sequenceNumber < state.skippedTo) {
         state.stats.lateChunks++;
-      } else {
-        state.stats.duplicates++;
+        return Verdict.LATE;
       }
-      return;
+      state.stats.duplicates++;
+      return Verdict.DUPLICATE;
+    }
+    if (startMicros > state.latestStartMicros) {
+      state.latestStartMicros = startMicros;
+      state.latestChunkMicros = chunkMicros;
     }
     if (sequenceNumber == state.nextSequence) {
       process(startMicros, samples, false, out);
@@ -86,6 +117,38 @@ public final class FeedFeaturizer {
     }
     releaseConsecutive(out);
     syncStreams();
+    return verdict;
+  }
+
+  /**
+   * A number already used (or waiting) whose audio starts after the latest chunk's: the producer
+   * started the feed over (the same file ingested again, a restarted device). A repeat carries
+   * its original, earlier event time instead.
+   */
+  private boolean isRestart(long sequenceNumber, long startMicros) {
+    return (sequenceNumber < state.nextSequence || isBuffered(sequenceNumber))
+        && state.latestStartMicros >= 0
+        && startMicros > state.latestStartMicros + state.latestChunkMicros / 2;
+  }
+
+  private boolean isImplausibleJump(long sequenceNumber, long startMicros, long chunkMicros) {
+    long jump = sequenceNumber - state.nextSequence;
+    if (jump <= MAX_UNTIMED_JUMP || state.latestStartMicros < 0) {
+      return false;
+    }
+    double expectedMicros = (double) (jump + 1) * chunkMicros;
+    return startMicros - state.latestStartMicros < expectedMicros / 2;
+  }
+
+  /** Ends the old producer's run (its held chunks and open segments flushed) and starts anew. */
+  private void restart(long sequenceNumber, Consumer<SpectrogramWindow> out) {
+    flush(out);
+    state.stats.restarts++;
+    state.nextSequence = sequenceNumber;
+    state.skippedFrom = -1;
+    state.skippedTo = -1;
+    state.latestStartMicros = -1;
+    state.latestChunkMicros = 0;
   }
 
   /**

@@ -22,6 +22,9 @@ public class FeedState {
    */
   public long skippedFrom = -1;
   public long skippedTo = -1;
+  /** Event time and length of the latest-starting chunk taken; -1 before the first. */
+  public long latestStartMicros = -1;
+  public long latestChunkMicros;
   /** Chunks that arrived ahead of a missing one, by ascending sequence number. */
   public PendingChunk[] reorder = new PendingChunk[0];
   /** One per distinct frame shift among the feed's policies, ascending. */
@@ -90,6 +93,10 @@ public class FeedState {
     public long resets;
     public long zeroFilledSamples;
     public long droppedShortSegments;
+    /** Times the feed started over (see FeedFeaturizer.Verdict.RESTARTED). */
+    public long restarts;
+    /** Chunks refused for a sequence number their event time does not account for. */
+    public long rejectedSequences;
 
     public FeedStats() {}
   }

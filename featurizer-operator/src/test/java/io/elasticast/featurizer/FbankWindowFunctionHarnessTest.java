@@ -42,10 +42,10 @@ class FbankWindowFunctionHarnessTest {
       harness.open();
       for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
         if (i < a.size()) {
-          harness.processElement(a.get(i), ChunkFixtures.millis(a.get(i)));
+          harness.processElement(SourcedChunk.of(a.get(i)), ChunkFixtures.millis(a.get(i)));
         }
         if (i < b.size()) {
-          harness.processElement(b.get(i), ChunkFixtures.millis(b.get(i)));
+          harness.processElement(SourcedChunk.of(b.get(i)), ChunkFixtures.millis(b.get(i)));
         }
       }
       long lastMillis = ChunkFixtures.T0_MICROS / 1000 + 5_000;
@@ -69,7 +69,7 @@ class FbankWindowFunctionHarnessTest {
     try (var harness = harness(SETTINGS)) {
       harness.open();
       for (AudioChunk c : chunks) {
-        harness.processElement(c, ChunkFixtures.millis(c));
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
       }
       harness.processWatermark(Long.MAX_VALUE);
       uninterrupted = harness.extractOutputValues();
@@ -83,18 +83,18 @@ class FbankWindowFunctionHarnessTest {
     try (var harness = harness(SETTINGS)) {
       harness.open();
       for (AudioChunk c : chunks.subList(0, cut)) {
-        harness.processElement(c, ChunkFixtures.millis(c));
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
       }
       snapshot = harness.snapshot(1L, 1L);
       resumed.addAll(harness.extractOutputValues());
       // chunks after the snapshot are lost with this instance, as in a crash
-      harness.processElement(chunks.get(cut), ChunkFixtures.millis(chunks.get(cut)));
+      harness.processElement(SourcedChunk.of(chunks.get(cut)), ChunkFixtures.millis(chunks.get(cut)));
     }
     try (var harness = harness(SETTINGS)) {
       harness.initializeState(snapshot);
       harness.open();
       for (AudioChunk c : chunks.subList(cut, chunks.size())) {
-        harness.processElement(c, ChunkFixtures.millis(c));
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
       }
       harness.processWatermark(Long.MAX_VALUE);
       resumed.addAll(harness.extractOutputValues());
@@ -110,10 +110,10 @@ class FbankWindowFunctionHarnessTest {
     try (var harness = harness(segmentsOnly)) {
       harness.open();
       for (AudioChunk c : chunks) {
-        harness.processElement(c, ChunkFixtures.millis(c));
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
       }
       // a replayed early chunk must not move the flush earlier
-      harness.processElement(chunks.get(0), ChunkFixtures.millis(chunks.get(0)));
+      harness.processElement(SourcedChunk.of(chunks.get(0)), ChunkFixtures.millis(chunks.get(0)));
       long endMillis = ChunkFixtures.T0_MICROS / 1000 + 1_000;
       harness.processWatermark(endMillis + IDLE_MILLIS - 1);
       assertThat(harness.extractOutputValues()).isEmpty();
@@ -134,7 +134,7 @@ class FbankWindowFunctionHarnessTest {
     try (var harness = harness(SETTINGS)) {
       harness.open();
       for (AudioChunk c : List.of(stereo, pcm, rate, ragged, nan)) {
-        harness.processElement(c, ChunkFixtures.millis(c));
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
       }
       assertThat(harness.getSideOutput(FbankWindowFunction.REJECTED)).extracting(StreamRecord::getValue)
           .extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.BAD_CHANNELS,
@@ -143,6 +143,67 @@ class FbankWindowFunctionHarnessTest {
       assertThat(harness.getSideOutput(FbankWindowFunction.REJECTED)).extracting(StreamRecord::getValue)
           .allSatisfy(d -> assertThat(d.getMessage()).contains("feed-a"));
       assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void shouldDeadLetterAnImplausibleSequenceNumberWithItsSourceAndKeepTheFeedGoing() throws Exception {
+    List<AudioChunk> chunks = ChunkFixtures.chunks("feed-a", AudioFixtures.noise(2.0, 0.1, 15), 1_600);
+    List<SpectrogramWindow> clean = pure("feed-a", chunks);
+    AudioChunk corrupt = ChunkFixtures.chunk("feed-a", 1L << 40,
+        chunks.get(5).getEventTimeStartMicros(), new float[1_600]);
+    try (var harness = harness(SETTINGS)) {
+      harness.open();
+      for (int i = 0; i < chunks.size(); i++) {
+        if (i == 5) {
+          SourcedChunk bad = SourcedChunk.of(corrupt);
+          bad.topic = "audio.normalised";
+          bad.partition = 3;
+          bad.offset = 42;
+          harness.processElement(bad, ChunkFixtures.millis(corrupt));
+        }
+        harness.processElement(SourcedChunk.of(chunks.get(i)), ChunkFixtures.millis(chunks.get(i)));
+      }
+      harness.processWatermark(Long.MAX_VALUE);
+      assertThat(harness.getSideOutput(FbankWindowFunction.REJECTED)).extracting(StreamRecord::getValue)
+          .singleElement().satisfies(d -> {
+            assertThat(d.getReason()).isEqualTo(DeadLetterReason.BAD_SEQUENCE);
+            assertThat(d.getSourceTopic()).isEqualTo("audio.normalised");
+            assertThat(d.getSourcePartition()).isEqualTo(3);
+            assertThat(d.getSourceOffset()).isEqualTo(42L);
+          });
+      assertThat(harness.extractOutputValues()).isEqualTo(clean);
+    }
+  }
+
+  @Test
+  void shouldEmitWindowsAgainAtOnceWhenTheSameFileIsIngestedTwice() throws Exception {
+    List<AudioChunk> first = ChunkFixtures.chunks("feed-a", SPEECHY, 1_600);
+    long shift = 120_000_000L;
+    List<AudioChunk> again = first.stream().map(c -> ChunkFixtures.chunk("feed-a",
+        c.getSequenceNumber(), c.getEventTimeStartMicros() + shift,
+        ChunkValidator.decode(c).samples())).toList();
+    List<SpectrogramWindow> once = pure("feed-a", first);
+    try (var harness = harness(SETTINGS)) {
+      harness.open();
+      for (AudioChunk c : first) {
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
+      }
+      int afterFirst = harness.extractOutputValues().size();
+      // within one window of the second pass's start, windows flow again
+      for (AudioChunk c : again.subList(0, 11)) {
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
+      }
+      assertThat(harness.extractOutputValues().size()).isGreaterThan(afterFirst + 1);
+      for (AudioChunk c : again.subList(11, again.size())) {
+        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
+      }
+      harness.processWatermark(Long.MAX_VALUE);
+      List<SpectrogramWindow> all = harness.extractOutputValues();
+      assertThat(all).hasSize(2 * once.size());
+      assertThat(all.subList(once.size(), all.size())).extracting(w -> w.startMicros)
+          .containsExactlyElementsOf(once.stream().map(w -> w.startMicros + shift).toList());
+      assertThat(harness.getSideOutput(FbankWindowFunction.REJECTED)).isNullOrEmpty();
     }
   }
 
@@ -168,10 +229,10 @@ class FbankWindowFunctionHarnessTest {
     return out;
   }
 
-  static KeyedOneInputStreamOperatorTestHarness<String, AudioChunk, SpectrogramWindow> harness(
+  static KeyedOneInputStreamOperatorTestHarness<String, SourcedChunk, SpectrogramWindow> harness(
       FeaturizerSettings settings) throws Exception {
     return new KeyedOneInputStreamOperatorTestHarness<>(
-        new KeyedProcessOperator<>(new FbankWindowFunction(settings)), AudioChunk::getStreamId,
+        new KeyedProcessOperator<>(new FbankWindowFunction(settings)), SourcedChunk::streamId,
         Types.STRING);
   }
 

@@ -220,6 +220,90 @@ class FeedFeaturizerUnitTest {
         .containsExactlyElementsOf(java.util.stream.LongStream.range(0, out.size()).boxed().toList());
   }
 
+  @Test
+  void shouldHearAFeedThatStartsOverAtOnce() {
+    // the same file ingested again under the same stream id: numbers from 0, later event times
+    float[] audio = AudioFixtures.noise(2.0, 0.1, 9);
+    FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
+    List<SpectrogramWindow> once = run(settings, audio, 4_000);
+    FeedState state = new FeedState();
+    List<SpectrogramWindow> out = new ArrayList<>();
+    long secondPass = T0 + 60_000_000L;
+    for (long base : new long[] {T0, secondPass}) {
+      for (int seq = 0; seq * 4_000 < audio.length; seq++) {
+        FeedFeaturizer.Verdict v = new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(
+            seq, base + seq * 250_000L, Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000),
+            out::add);
+        assertThat(v).isEqualTo(base == secondPass && seq == 0
+            ? FeedFeaturizer.Verdict.RESTARTED : FeedFeaturizer.Verdict.ACCEPTED);
+      }
+    }
+    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
+    assertThat(state.stats.restarts).isEqualTo(1);
+    assertThat(state.stats.duplicates).isZero();
+    assertThat(out).hasSize(2 * once.size());
+    List<SpectrogramWindow> second = out.subList(once.size(), out.size());
+    for (int i = 0; i < once.size(); i++) {
+      assertThat(second.get(i).data).isEqualTo(once.get(i).data);
+      assertThat(second.get(i).startMicros).isEqualTo(once.get(i).startMicros + 60_000_000L);
+    }
+    // window numbers keep counting, so the second pass's windows are new records, not repeats
+    assertThat(out).extracting(w -> w.sequenceNumber).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void shouldStillDropARepeatThatCarriesItsOriginalTime() {
+    float[] audio = AudioFixtures.noise(1.0, 0.1, 10);
+    FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
+    FeedState state = new FeedState();
+    List<SpectrogramWindow> out = new ArrayList<>();
+    for (int seq : new int[] {0, 1, 2, 3, 0, 2}) {
+      new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq, T0 + seq * 250_000L,
+          Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000), out::add);
+    }
+    assertThat(state.stats.duplicates).isEqualTo(2);
+    assertThat(state.stats.restarts).isZero();
+  }
+
+  @Test
+  void shouldRefuseASequenceJumpItsEventTimeDoesNotAccountFor() {
+    float[] audio = AudioFixtures.noise(2.0, 0.1, 11);
+    FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
+    List<SpectrogramWindow> clean = run(settings, audio, 4_000);
+    FeedState state = new FeedState();
+    List<SpectrogramWindow> out = new ArrayList<>();
+    for (int seq = 0; seq * 4_000 < audio.length; seq++) {
+      float[] samples = Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000);
+      if (seq == 3) {
+        // a corrupt number, right in time: refused, and the feed does not wait for it
+        assertThat(new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(
+            Long.MAX_VALUE / 4, T0 + seq * 250_000L, samples, out::add))
+            .isEqualTo(FeedFeaturizer.Verdict.IMPLAUSIBLE_SEQUENCE);
+      }
+      assertThat(new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(
+          seq, T0 + seq * 250_000L, samples, out::add)).isEqualTo(FeedFeaturizer.Verdict.ACCEPTED);
+    }
+    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
+    assertThat(out).isEqualTo(clean);
+    assertThat(state.stats.rejectedSequences).isEqualTo(1);
+  }
+
+  @Test
+  void shouldTakeALongGapThatEventTimeAccountsFor() {
+    // a feed offline for 250 s jumps 1,000 chunks ahead, and its clock moved with it
+    float[] audio = AudioFixtures.noise(0.5, 0.1, 12);
+    FeaturizerSettings settings = settings(WindowPolicy.sliding(0.25, 0.25, 10)).withReorderCapacity(0);
+    FeedState state = new FeedState();
+    List<SpectrogramWindow> out = new ArrayList<>();
+    new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(0, T0,
+        Arrays.copyOfRange(audio, 0, 4_000), out::add);
+    assertThat(new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(1_001,
+        T0 + 1_001 * 250_000L, Arrays.copyOfRange(audio, 4_000, 8_000), out::add))
+        .isEqualTo(FeedFeaturizer.Verdict.ACCEPTED);
+    assertThat(state.stats.gaps).isEqualTo(1);
+    assertThat(state.nextSequence).isEqualTo(1_002);
+  }
+
   private List<SpectrogramWindow> feedSkipping(FeaturizerSettings settings, float[] audio, int skip) {
     FeedState state = new FeedState();
     List<SpectrogramWindow> out = new ArrayList<>();

@@ -40,7 +40,20 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
       serde = new AvroSingleObjectSerde<>(type);
     }
     String key = keyOf.apply(element);
-    return new ProducerRecord<>(topic, null, timestamp,
+    return new ProducerRecord<>(topic, null, brokerSafe(timestamp, System.currentTimeMillis()),
         key == null ? null : key.getBytes(StandardCharsets.UTF_8), serde.encode(element));
+  }
+
+  /**
+   * The record timestamp to write: the element's event time, but never before the epoch (the
+   * producer refuses it) nor after now (the broker refuses timestamps more than
+   * {@code message.timestamp.after.max.ms}, 1 h by default, ahead; an exception there would fail
+   * the sink). {@code null} lets the producer stamp the send time.
+   */
+  static Long brokerSafe(Long timestamp, long nowMillis) {
+    if (timestamp == null || timestamp < 0) {
+      return null;
+    }
+    return Math.min(timestamp, nowMillis);
   }
 }
