@@ -3,6 +3,7 @@ package io.elasticast.app;
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.Topics;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,6 +34,10 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
       description = "Create the pipeline's topics at start (default: ${DEFAULT-VALUE}).")
   boolean createTopics = true;
 
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Keep the broker's data in DIR across restarts (default: a temp dir deleted on exit).")
+  Path dataDir;
+
   /** Counted down by Ctrl-C (the shutdown hook) or by a test. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -41,8 +46,12 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
     PrintWriter out = spec.commandLine().getOut();
     EmbeddedKafkaBroker broker;
     try {
-      broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults()
-          .port(port).defaultPartitions(partitions));
+      EmbeddedKafkaBroker.Options options = EmbeddedKafkaBroker.Options.defaults()
+          .port(port).defaultPartitions(partitions);
+      if (dataDir != null) {
+        options.dataDir(dataDir);
+      }
+      broker = EmbeddedKafkaBroker.start(options);
     } catch (IllegalStateException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
@@ -57,10 +66,13 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
         out.println("topics: " + String.join(", ", topics.keySet()));
       }
       out.println(READY_PREFIX + broker.bootstrapServers());
-      out.println("data: " + broker.workDir() + " (deleted on exit). Press Ctrl-C to stop.");
+      out.println(dataDir != null
+          ? "data: " + broker.dataDir() + " (kept; start again with the same --data-dir and --port). Press Ctrl-C to stop."
+          : "data: " + broker.dataDir() + " (deleted on exit). Press Ctrl-C to stop.");
       out.flush();
       stop.await();
-      out.println("stopping the broker and deleting its data ...");
+      out.println(dataDir != null ? "stopping the broker (its data stays in " + dataDir + ") ..."
+          : "stopping the broker and deleting its data ...");
       out.flush();
     }
     return 0;

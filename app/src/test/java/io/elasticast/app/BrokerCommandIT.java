@@ -56,4 +56,44 @@ class BrokerCommandIT {
     command.stop.countDown();
     assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
   }
+
+  @Test
+  void shouldKeepItsDataInADataDirAcrossARestart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path data = tmp.resolve("broker");
+    String port = Integer.toString(JobCommand.freePort());
+    Topics topics = Topics.singleObject();
+    List<AudioChunk> sent = AudioFixtures.chunks("feed-kept", 5);
+    for (int run = 0; run < 2; run++) {
+      BrokerCommand command = new BrokerCommand();
+      CommandLine cli = new CommandLine(command);
+      PipedWriter pipe = new PipedWriter();
+      BufferedReader printed = new BufferedReader(new PipedReader(pipe, 1 << 16));
+      cli.setOut(new PrintWriter(pipe, true));
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+          () -> cli.execute("--port", port, "--partitions", "2", "--data-dir", data.toString()));
+      String bootstrap = null;
+      String dataLine = null;
+      for (String line; (line = printed.readLine()) != null; ) {
+        if (line.startsWith(BrokerCommand.READY_PREFIX)) {
+          bootstrap = line.substring(BrokerCommand.READY_PREFIX.length());
+        }
+        if (line.startsWith("data: ")) {
+          dataLine = line;
+          break;
+        }
+      }
+      assertThat(bootstrap).isNotNull();
+      assertThat(dataLine).contains("kept");
+      if (run == 0) {
+        KafkaClients.produce(bootstrap, topics.audioRaw, sent, AudioChunk::getStreamId);
+      }
+      // the second run finds the first run's records (and its topics: creating them again is fine)
+      assertThat(KafkaClients.consume(bootstrap, topics.audioRaw, "read_committed", 5,
+          Duration.ofMillis(300), Duration.ofSeconds(30))).hasSize(5);
+      command.stop.countDown();
+      assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+      assertThat(data).isDirectory();
+    }
+  }
 }

@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  *
  * <p>The broker runs from the Maven-resolved jars listed in {@code broker.classpath} (written at
  * build time), in its own JVM, so its Kafka version never meets the client version on the
- * caller's classpath. Ports are picked free; data lives in a temp directory deleted on close.
+ * caller's classpath. Ports are picked free; data lives in a temp directory deleted on close, or
+ * in {@link Options#dataDir} where it is kept, so a broker started again on the same directory
+ * (and port) has its topics, records, offsets and transaction state back.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -37,6 +39,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   static final String REPO_PLACEHOLDER = "@M2_REPO@";
 
   private final Path workDir;
+  private final Path dataDir;
   private final Process process;
   private final int port;
   private final Path logFile;
@@ -51,8 +54,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   static final Duration OWNER_CLOSE_GRACE = Duration.ofSeconds(20);
 
-  private EmbeddedKafkaBroker(Path workDir, Process process, int port, Path logFile) {
+  private EmbeddedKafkaBroker(Path workDir, Path dataDir, Process process, int port, Path logFile) {
     this.workDir = workDir;
+    this.dataDir = dataDir;
     this.process = process;
     this.port = port;
     this.logFile = logFile;
@@ -85,27 +89,32 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     Path logFile = workDir.resolve("broker.log");
     try {
       int port = options.port > 0 ? options.port : freePort();
-      int controllerPort = freePort();
+      Path dataDir = options.dataDir != null ? options.dataDir.toAbsolutePath() : workDir.resolve("data");
+      Files.createDirectories(dataDir);
+      int controllerPort = controllerPort(options.dataDir == null ? null : dataDir);
       Path props = workDir.resolve("server.properties");
-      Files.writeString(props, serverProperties(workDir.resolve("data"), port, controllerPort, options));
+      Files.writeString(props, serverProperties(dataDir, port, controllerPort, options));
       Path log4j = workDir.resolve("log4j2.properties");
       Files.writeString(log4j, LOG4J2);
       String cp = String.join(java.io.File.pathSeparator, classpath.stream().map(Path::toString).toList());
 
-      // Format the storage directory: KRaft refuses to start on an unformatted log dir.
-      Process format = javaProcess(cp, log4j, options, "kafka.tools.StorageTool",
-          "format", "-t", randomClusterId(), "-c", props.toString(), "--ignore-formatted")
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-          .start();
-      if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-        format.destroyForcibly();
-        throw new BrokerStartException("formatting the broker's storage failed", logFile);
+      // Format the storage directory: KRaft refuses to start on an unformatted log dir. A kept
+      // data dir is formatted once; later starts reuse it with its cluster id.
+      if (!Files.exists(dataDir.resolve("meta.properties"))) {
+        Process format = javaProcess(cp, log4j, options, "kafka.tools.StorageTool",
+            "format", "-t", randomClusterId(), "-c", props.toString(), "--ignore-formatted")
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .start();
+        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+          format.destroyForcibly();
+          throw new BrokerStartException("formatting the broker's storage failed", logFile);
+        }
       }
 
       Process server = ignoringCtrlC(javaProcess(cp, log4j, options, "kafka.Kafka", props.toString()))
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .start();
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(workDir, server, port, logFile);
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(workDir, dataDir, server, port, logFile);
       try {
         broker.awaitReady(options.startTimeout);
       } catch (RuntimeException e) {
@@ -166,9 +175,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     createTopics(Map.of(name, partitions));
   }
 
-  /** The broker's data and log directory (deleted on close). */
+  /** The broker's config and log directory (deleted on close); its data too unless kept. */
   public Path workDir() {
     return workDir;
+  }
+
+  /** Where the broker's log segments and metadata live: {@link Options#dataDir} or a temp dir. */
+  public Path dataDir() {
+    return dataDir;
   }
 
   public boolean isRunning() {
@@ -254,6 +268,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     int defaultPartitions = 1;
     String heap = "-Xmx512m";
     Duration startTimeout = Duration.ofSeconds(60);
+    Path dataDir;
     final Map<String, String> overrides = new TreeMap<>();
 
     public static Options defaults() {
@@ -281,12 +296,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Keep the broker's data in {@code dir} across restarts (not deleted on close). Start it again
+     * with the same port so that clients and the stored metadata find it where they left it.
+     */
+    public Options dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
     /** Any broker property, written last into server.properties. */
     public Options property(String key, String value) {
       overrides.put(key, value);
       return this;
     }
   }
+
+  /**
+   * A free port for the KRaft controller; for a kept data dir the one it used before (stored next
+   * to its data), so the quorum's single voter is where its own metadata says.
+   */
+  static int controllerPort(Path keptDataDir) throws IOException {
+    if (keptDataDir == null) {
+      return freePort();
+    }
+    Path file = keptDataDir.resolve(CONTROLLER_PORT_FILE);
+    if (Files.exists(file)) {
+      return Integer.parseInt(Files.readString(file).trim());
+    }
+    int port = freePort();
+    Files.writeString(file, Integer.toString(port));
+    return port;
+  }
+
+  static final String CONTROLLER_PORT_FILE = "embedded-controller.port";
 
   static String serverProperties(Path dataDir, int port, int controllerPort, Options options) {
     Map<String, String> p = new TreeMap<>();
