@@ -27,4 +27,15 @@ class ElasticAstCliTest {
     assertThat(cli.execute("no-such-thing")).isEqualTo(2);
     assertThat(err.toString()).contains("no-such-thing");
   }
+
+  @Test
+  void shouldRefuseToRestoreFromAPathThatDoesNotExist() {
+    CommandLine cli = ElasticAstCli.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    assertThat(cli.execute("job", "--from", "/no/such/savepoint", "--bootstrap-servers", "localhost:1"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--from /no/such/savepoint does not exist");
+  }
 }

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,17 +46,9 @@ class JobBrokerRestartIT {
           .startNormaliser(LocalPipeline.quiet());
       try (pipeline) {
         Topics t = pipeline.topics();
-        Map<String, List<AudioChunk>> feeds = new LinkedHashMap<>();
-        for (int f = 0; f < FEEDS; f++) {
-          feeds.put("feed-" + f, AudioFixtures.chunks("feed-" + f, CHUNKS));
-        }
-        Path config = tmp.resolve("job.yaml");
-        Files.writeString(config, String.join("\n",
-            "kafka:", "  bootstrap-servers: " + broker.bootstrapServers(), "  group-id: restart-it",
-            "sink:", "  transactional-id-prefix: restart-it",
-            "checkpoints:", "  interval-ms: 1000", "  storage: " + tmp.resolve("checkpoints"),
-            "inference:", "  model-dir: " + Path.of("..", "model", "artifacts").toAbsolutePath(), ""));
-        produce(broker, t, feeds, 0, CUT);
+        Map<String, List<AudioChunk>> feeds = JobProcessFixtures.feeds(FEEDS, CHUNKS);
+        Path config = JobProcessFixtures.jobConfig(tmp, broker.bootstrapServers(), "restart-it");
+        JobProcessFixtures.produce(broker.bootstrapServers(), t.audioRaw, feeds, 0, CUT);
         try (CliProcess job = CliProcess.start(Files.createDirectories(tmp.resolve("cli")),
             line -> line.startsWith("job: no retained"), "job", "--config", config.toString())) {
           job.awaitLine(Duration.ofSeconds(120));
@@ -67,7 +58,7 @@ class JobBrokerRestartIT {
           broker.close();
           Thread.sleep(3_000);
           broker = EmbeddedKafkaBroker.start(options);
-          produce(broker, t, feeds, CUT, CHUNKS);
+          JobProcessFixtures.produce(broker.bootstrapServers(), t.audioRaw, feeds, CUT, CHUNKS);
 
           List<String> expected = expectedWindowKeys(broker, t);
           List<ClassificationEvent> events = KafkaClients.consume(broker.bootstrapServers(), t.events,
@@ -86,17 +77,6 @@ class JobBrokerRestartIT {
     }
   }
 
-  static void produce(EmbeddedKafkaBroker broker, Topics t, Map<String, List<AudioChunk>> feeds,
-      int from, int to) throws Exception {
-    List<AudioChunk> chunks = new ArrayList<>();
-    for (int i = from; i < to; i++) {
-      for (List<AudioChunk> feed : feeds.values()) {
-        chunks.add(feed.get(i));
-      }
-    }
-    KafkaClients.produce(broker.bootstrapServers(), t.audioRaw, chunks, AudioChunk::getStreamId);
-  }
-
   /** The windows of what the normaliser wrote (each chunk once, read_committed), without the final flush. */
   static List<String> expectedWindowKeys(EmbeddedKafkaBroker broker, Topics t) {
     var records = KafkaClients.consume(broker.bootstrapServers(), t.audioNormalised, "read_committed",
@@ -105,6 +85,6 @@ class JobBrokerRestartIT {
     records.forEach(r -> normalised.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
     normalised.values().forEach(l -> l.sort(Comparator.comparingLong(AudioChunk::getSequenceNumber)));
     assertThat(records).as("every chunk normalised once").hasSize(FEEDS * CHUNKS);
-    return JobResumeIT.expectedWindowKeys(normalised);
+    return JobProcessFixtures.expectedWindowKeys(normalised);
   }
 }

@@ -2,10 +2,6 @@ package io.elasticast.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.elasticast.featurizer.ExtractorCache;
-import io.elasticast.featurizer.FeaturizerSettings;
-import io.elasticast.featurizer.FeedFeaturizer;
-import io.elasticast.featurizer.FeedState;
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.ClassificationEvent;
@@ -13,7 +9,6 @@ import io.elasticast.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,18 +46,10 @@ class JobResumeIT {
         topics.put(t, 4);
       }
       broker.createTopics(topics);
-      Map<String, List<AudioChunk>> feeds = new LinkedHashMap<>();
-      for (int f = 0; f < FEEDS; f++) {
-        feeds.put("feed-" + f, AudioFixtures.chunks("feed-" + f, CHUNKS));
-      }
-      Path config = tmp.resolve("job.yaml");
-      Files.writeString(config, String.join("\n",
-          "kafka:", "  bootstrap-servers: " + broker.bootstrapServers(), "  group-id: resume-it",
-          "sink:", "  transactional-id-prefix: resume-it",
-          "checkpoints:", "  interval-ms: 1000", "  storage: " + tmp.resolve("checkpoints"),
-          "inference:", "  model-dir: " + Path.of("..", "model", "artifacts").toAbsolutePath(), ""));
+      Map<String, List<AudioChunk>> feeds = JobProcessFixtures.feeds(FEEDS, CHUNKS);
+      Path config = JobProcessFixtures.jobConfig(tmp, broker.bootstrapServers(), "resume-it");
       Topics t = Topics.singleObject();
-      produce(broker, t, feeds, 0, CUT);
+      JobProcessFixtures.produce(broker.bootstrapServers(), t.audioNormalised, feeds, 0, CUT);
 
       Path cliTmp = Files.createDirectories(tmp.resolve("cli"));
       int beforeKill;
@@ -73,8 +60,8 @@ class JobResumeIT {
         first.process().destroyForcibly(); // SIGKILL: no shutdown hook, no orderly cancel
         assertThat(first.awaitExit(Duration.ofSeconds(30))).isTrue();
       }
-      produce(broker, t, feeds, CUT, CHUNKS);
-      List<String> expected = expectedWindowKeys(feeds);
+      JobProcessFixtures.produce(broker.bootstrapServers(), t.audioNormalised, feeds, CUT, CHUNKS);
+      List<String> expected = JobProcessFixtures.expectedWindowKeys(feeds);
       assertThat(beforeKill).as("killed before the end").isLessThan(expected.size());
 
       try (CliProcess second = CliProcess.start(cliTmp,
@@ -93,42 +80,11 @@ class JobResumeIT {
     }
   }
 
-  static void produce(EmbeddedKafkaBroker broker, Topics t, Map<String, List<AudioChunk>> feeds,
-      int from, int to) throws Exception {
-    List<AudioChunk> chunks = new ArrayList<>();
-    for (int i = from; i < to; i++) {
-      for (List<AudioChunk> feed : feeds.values()) {
-        chunks.add(feed.get(i));
-      }
-    }
-    KafkaClients.produce(broker.bootstrapServers(), t.audioNormalised, chunks, AudioChunk::getStreamId);
-  }
-
   /** Waits until the job has committed events (so a checkpoint completed); returns how many. */
   static int awaitSomeEvents(EmbeddedKafkaBroker broker, Topics t) {
     int n = KafkaClients.consume(broker.bootstrapServers(), t.events, "read_committed", 1,
         Duration.ZERO, Duration.ofSeconds(120)).size();
     assertThat(n).as("events committed before the kill").isPositive();
     return n;
-  }
-
-  /**
-   * Every window the featurizer cuts from the feeds. The last open segments are not counted: they
-   * end only at an idle flush, which waits for event time to pass them, and no chunk follows.
-   */
-  static List<String> expectedWindowKeys(Map<String, List<AudioChunk>> feeds) {
-    JobConfig config = JobConfig.defaults();
-    FeaturizerSettings settings = ElasticAstJob.featurizerSettings(config);
-    ExtractorCache extractors = new ExtractorCache(settings.numMelBins());
-    List<String> keys = new ArrayList<>();
-    feeds.forEach((stream, chunks) -> {
-      FeedState state = new FeedState();
-      for (AudioChunk c : chunks) {
-        new FeedFeaturizer(stream, settings, extractors, state).acceptChunk(c.getSequenceNumber(),
-            c.getEventTimeStartMicros(), EndToEndContract.floats(c), w -> keys.add(EndToEndContract.key(
-                w.streamId, w.startMicros, w.endMicros, w.frameShiftMs, w.frames)));
-      }
-    });
-    return keys;
   }
 }
