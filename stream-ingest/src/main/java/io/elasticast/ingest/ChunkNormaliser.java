@@ -1,6 +1,7 @@
 package io.elasticast.ingest;
 
 import io.elasticast.schemas.AudioChunk;
+import io.elasticast.schemas.DeadLetterReason;
 import io.elasticast.schemas.SampleEncoding;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
@@ -9,7 +10,9 @@ import java.util.Map;
 /**
  * Turns a valid raw chunk into a mono {@link #OUTPUT_RATE} FLOAT32LE chunk, given what the stream
  * delivered before ({@link StreamState}). Repeats are dropped; gaps, restarts and format changes
- * restart the filter; a late chunk is resampled on its own so the stream's history stays intact.
+ * restart the filter; a late chunk is resampled on its own so the stream's history stays intact; a
+ * sequence number the event time does not back up ({@link SequenceTracker.Kind#IMPLAUSIBLE}) is
+ * refused, its window and filter left as they were.
  * Not thread-safe (it caches one resampler per input rate); use one per stream task.
  */
 public final class ChunkNormaliser {
@@ -19,26 +22,37 @@ public final class ChunkNormaliser {
   private final Map<Integer, PolyphaseResampler> resamplers = new HashMap<>();
 
   /**
-   * The stream's next state, and the chunk to emit ({@code null} when {@code kind} is a duplicate).
+   * The stream's next state and the chunk to emit; {@code output} is null for a duplicate (drop it)
+   * and for a refused chunk, which carries a {@code rejection} to dead-letter instead.
    */
-  public record Outcome(StreamState state, AudioChunk output, SequenceTracker.Kind kind) {}
+  public record Outcome(StreamState state, AudioChunk output, SequenceTracker.Kind kind,
+      ChunkValidator.Rejection rejection) {}
 
   /** {@code chunk} must have passed {@link ChunkValidator}; {@code previous} is null for a new stream. */
   public Outcome normalise(StreamState previous, AudioChunk chunk) {
     long seq = chunk.getSequenceNumber();
+    long startMicros = chunk.getEventTimeStartMicros();
+    long durationMicros = ChunkValidator.durationMicros(chunk);
     Map<String, String> flags = new HashMap<>();
     SequenceTracker.Kind kind;
     SequenceTracker.State sequence;
     if (previous == null) {
-      sequence = SequenceTracker.start(seq);
+      sequence = SequenceTracker.start(seq, startMicros, durationMicros);
       kind = SequenceTracker.Kind.FIRST;
     } else {
       sequence = previous.sequence();
-      SequenceTracker.Decision decision = SequenceTracker.observe(sequence, seq);
+      long highestBefore = sequence.highest();
+      long latestBefore = sequence.latestStartMicros();
+      SequenceTracker.Decision decision =
+          SequenceTracker.observe(sequence, seq, startMicros, durationMicros);
       kind = decision.kind();
       switch (kind) {
         case DUPLICATE -> {
-          return new Outcome(previous, null, kind);
+          return new Outcome(previous, null, kind, null);
+        }
+        case IMPLAUSIBLE -> {
+          return new Outcome(previous, null, kind, implausible(chunk, highestBefore, latestBefore,
+              durationMicros));
         }
         case GAP -> {
           flags.put(NormalisedMetadata.GAP_BEFORE, Long.toString(decision.missingBefore()));
@@ -61,7 +75,7 @@ public final class ChunkNormaliser {
     if (kind == SequenceTracker.Kind.OUT_OF_ORDER) {
       // Feeding a late chunk through the stream's filter would splice it into the wrong place.
       float[] out = rate == OUTPUT_RATE ? mono : resampler(rate).processWhole(mono);
-      return new Outcome(previous, output(chunk, out, chunk.getEventTimeStartMicros(), flags), kind);
+      return new Outcome(previous, output(chunk, out, startMicros, flags), kind, null);
     }
 
     boolean continues = previous != null
@@ -71,23 +85,34 @@ public final class ChunkNormaliser {
     if (previous != null && kind == SequenceTracker.Kind.IN_ORDER && !continues) {
       flags.put(NormalisedMetadata.RESAMPLER_RESET, "format");
     }
-    long origin = continues ? previous.originMicros() : chunk.getEventTimeStartMicros();
+    long origin = continues ? previous.originMicros() : startMicros;
     PolyphaseResampler.State filter = continues
         ? previous.resampler()
         : (rate == OUTPUT_RATE ? null : resampler(rate).newState());
 
     float[] out;
-    long startMicros;
+    long outStartMicros;
     if (filter == null) {
       out = mono;
-      startMicros = chunk.getEventTimeStartMicros();
+      outStartMicros = startMicros;
     } else {
       long firstIndex = filter.nextOutput();
       out = resampler(rate).process(filter, mono);
-      startMicros = origin + firstIndex * 1_000_000L / OUTPUT_RATE;
+      outStartMicros = origin + firstIndex * 1_000_000L / OUTPUT_RATE;
     }
     StreamState next = new StreamState(sequence, rate, chunk.getChannels(), origin, filter, 0L);
-    return new Outcome(next, output(chunk, out, startMicros, flags), kind);
+    return new Outcome(next, output(chunk, out, outStartMicros, flags), kind, null);
+  }
+
+  private static ChunkValidator.Rejection implausible(AudioChunk chunk, long highest,
+      long latestStartMicros, long durationMicros) {
+    long jump = chunk.getSequenceNumber() - highest;
+    return new ChunkValidator.Rejection(DeadLetterReason.BAD_SEQUENCE, String.format(
+        "sequenceNumber %d is %d chunks past the stream's highest %d, but its event time moved"
+            + " %.3f s, not the %.3f s or more a real gap of %d-us chunks would take",
+        chunk.getSequenceNumber(), jump, highest,
+        (chunk.getEventTimeStartMicros() - latestStartMicros) / 1e6,
+        (double) jump * durationMicros / 2e6, durationMicros));
   }
 
   private PolyphaseResampler resampler(int inputRate) {

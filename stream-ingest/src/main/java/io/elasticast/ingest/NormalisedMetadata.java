@@ -10,7 +10,10 @@ public final class NormalisedMetadata {
   public static final String GAP_BEFORE = "gap.before";
   /** "true": this chunk arrived after a later one; it was resampled on its own. */
   public static final String OUT_OF_ORDER = "out_of_order";
-  /** "true": the producer started the feed over at sequence number 0. */
+  /**
+   * "true": the producer started the feed over (its numbers went back while its event time moved
+   * on, e.g. the same file ingested again). The stream's earlier history no longer applies.
+   */
   public static final String RESTART = "stream.restart";
   /**
    * Why the resampler started afresh at this chunk: "gap", "restart" or "format" (the input's rate or

@@ -22,16 +22,23 @@ public final class NormaliserService {
 
   private NormaliserService() {}
 
+  /** The normaliser with {@link NormaliserSettings#defaults()}; see the full {@code run} below. */
+  public static int run(Properties config, Topic<String, AudioChunk> raw,
+      Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
+      PrintStream out, CountDownLatch stop) throws InterruptedException {
+    return run(config, raw, normalised, deadLetters, NormaliserSettings.defaults(), out, stop);
+  }
+
   /**
    * Blocks until {@code stop} is counted down or the application fails; returns the exit code
    * (0 after a requested stop, 1 if Kafka Streams gave up).
    */
   public static int run(Properties config, Topic<String, AudioChunk> raw,
       Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
-      PrintStream out, CountDownLatch stop) throws InterruptedException {
+      NormaliserSettings settings, PrintStream out, CountDownLatch stop) throws InterruptedException {
     StreamsBuilder builder = new StreamsBuilder();
     NormaliserCounters counters = new NormaliserCounters();
-    NormaliserTopology.build(builder, raw, normalised, deadLetters, counters);
+    NormaliserTopology.build(builder, raw, normalised, deadLetters, counters, settings);
     CountDownLatch failed = new CountDownLatch(1);
     try (KafkaStreams streams = new KafkaStreams(builder.build(), config)) {
       // Bad records never throw (they are dead-lettered); what reaches here is infrastructure

@@ -3,15 +3,19 @@ package io.elasticast.ingest;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
+import io.elasticast.schemas.DeadLetters;
 import io.elasticast.schemas.Topic;
 import io.elasticast.schemas.Topics;
-import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -32,7 +36,27 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The normaliser: raw {@code AudioChunk}s in, mono 16 kHz FLOAT32LE chunks out, and a
  * {@code DeadLetter} for every record that cannot be normalised. The logic lives in
- * {@link ChunkValidator} and {@link ChunkNormaliser}; this class only wires them to Kafka.
+ * {@link ChunkValidator}, {@link ChunkNormaliser} and {@link SequenceTracker}; this class only wires
+ * them to Kafka.
+ *
+ * <p>No record can stop the application: a bad one becomes a dead letter, and every record this
+ * topology writes is bounded in size. A dead letter keeps at most
+ * {@link NormaliserSettings#maxDeadLetterValueBytes} of the refused value (plus its size and
+ * SHA-256), a 1 KiB key, a 2 000-character message and headers of at most
+ * {@link ChunkValidator#MAX_HEADER_BYTES}; a normalised chunk is at most 10 s of mono 16 kHz float
+ * (640 kB) with a bounded stream id, metadata and headers (see {@link ChunkValidator}). With the
+ * defaults both stay under Kafka's 1 MiB record limit.
+ *
+ * <p>That is why there is no {@code ProductionExceptionHandler}: under exactly-once it cannot help.
+ * A record the producer refuses as too large ({@code RecordTooLargeException}, raised in
+ * {@code send} before anything leaves the client) puts the transactional producer into an
+ * abortable error state (kafka-clients 4.2 {@code TransactionManager.maybeTransitionToErrorState}).
+ * A handler answering CONTINUE drops that one record, but the next send and the commit fail with
+ * "Cannot execute transactional method because we are in an error state", the thread dies, the
+ * whole transaction is aborted (the good records before the big one too), and a replacement thread
+ * or a restart meets the same input again, so nothing is ever committed (seen with Kafka Streams
+ * 4.2.1 on the embedded broker). Under at-least-once CONTINUE would silently lose the record.
+ * Bounding what is written is the only fix that keeps the guarantee.
  */
 public final class NormaliserTopology {
 
@@ -54,14 +78,26 @@ public final class NormaliserTopology {
 
   private NormaliserTopology() {}
 
+  /** The normaliser on the standard topics, with {@link NormaliserSettings#defaults()}. */
   public static void build(StreamsBuilder builder, Topics topics, NormaliserCounters counters) {
-    build(builder, topics.audioRaw, topics.audioNormalised, topics.deadLetters, counters);
+    build(builder, topics, counters, NormaliserSettings.defaults());
   }
 
-  /** The same with explicit (possibly renamed) topics. */
+  public static void build(StreamsBuilder builder, Topics topics, NormaliserCounters counters,
+      NormaliserSettings settings) {
+    build(builder, topics.audioRaw, topics.audioNormalised, topics.deadLetters, counters, settings);
+  }
+
+  /** The same with explicit (possibly renamed) topics and default settings. */
   public static void build(StreamsBuilder builder, Topic<String, AudioChunk> raw,
       Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
       NormaliserCounters counters) {
+    build(builder, raw, normalised, deadLetters, counters, NormaliserSettings.defaults());
+  }
+
+  public static void build(StreamsBuilder builder, Topic<String, AudioChunk> raw,
+      Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
+      NormaliserCounters counters, NormaliserSettings settings) {
     // In-memory store: per-stream state is a few KB, and the changelog topic restores it after a
     // restart or rebalance, exactly once together with the output it led to.
     builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -73,7 +109,7 @@ public final class NormaliserTopology {
     KStream<String, Result> results = builder
         .stream(raw.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         // Decode, validate, downmix and resample; the key is already the stream id, so no re-keying.
-        .process(() -> new NormaliseProcessor(raw.name(), chunkReader, counters),
+        .process(() -> new NormaliseProcessor(raw.name(), chunkReader, counters, settings),
             Named.as("normalise"), STATE_STORE);
 
     results.split(Named.as("normaliser-"))
@@ -92,15 +128,17 @@ public final class NormaliserTopology {
     private final String sourceTopic;
     private final Deserializer<AudioChunk> chunkReader;
     private final NormaliserCounters counters;
+    private final NormaliserSettings settings;
     private final ChunkNormaliser normaliser = new ChunkNormaliser();
     private ProcessorContext<String, Result> context;
     private KeyValueStore<String, StreamState> store;
 
     NormaliseProcessor(String sourceTopic, Deserializer<AudioChunk> chunkReader,
-        NormaliserCounters counters) {
+        NormaliserCounters counters, NormaliserSettings settings) {
       this.sourceTopic = sourceTopic;
       this.chunkReader = chunkReader;
       this.counters = counters;
+      this.settings = settings;
     }
 
     @Override
@@ -126,6 +164,14 @@ public final class NormaliserTopology {
     @Override
     public void process(Record<byte[], byte[]> record) {
       String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+      Optional<ChunkValidator.Rejection> rejection =
+          ChunkValidator.validateHeaders(headerBytes(record.headers()));
+      if (rejection.isPresent()) {
+        // Its dead letter goes without them: they are what would not fit.
+        deadLetter(record.withHeaders(new RecordHeaders()), key, rejection.get().reason(),
+            rejection.get().message());
+        return;
+      }
       if (record.value() == null) {
         deadLetter(record, key, DeadLetterReason.UNDECODABLE, "record has no value (tombstone)");
         return;
@@ -136,14 +182,26 @@ public final class NormaliserTopology {
       } catch (SerializationException e) {
         deadLetter(record, key, DeadLetterReason.UNDECODABLE, e.getMessage());
         return;
+      } catch (RuntimeException e) {
+        // Not every decoder failure is wrapped: Avro refuses a corrupt length prefix of 2 GiB or
+        // more with UnsupportedOperationException. Whatever the bytes do, they are undecodable.
+        deadLetter(record, key, DeadLetterReason.UNDECODABLE, "not a decodable AudioChunk ("
+            + record.value().length + " bytes): " + e);
+        return;
       }
-      Optional<ChunkValidator.Rejection> rejection = ChunkValidator.validate(key, chunk);
+      long now = context.currentSystemTimeMs();
+      rejection = ChunkValidator.validate(key, chunk, settings.eventTimeBounds(), now);
       if (rejection.isPresent()) {
         deadLetter(record, key, rejection.get().reason(), rejection.get().message());
         return;
       }
       ChunkNormaliser.Outcome outcome = normaliser.normalise(store.get(key), chunk);
-      store.put(key, outcome.state().seenAt(context.currentSystemTimeMs()));
+      store.put(key, outcome.state().seenAt(now));
+      if (outcome.rejection() != null) {
+        // The stream's window is as it was, so its real next chunk still follows on.
+        deadLetter(record, key, outcome.rejection().reason(), outcome.rejection().message());
+        return;
+      }
       if (outcome.output() == null) {
         counters.countDuplicate();
         return;
@@ -156,19 +214,35 @@ public final class NormaliserTopology {
     private void deadLetter(Record<byte[], byte[]> record, String key, DeadLetterReason reason,
         String message) {
       Optional<RecordMetadata> where = context.recordMetadata();
-      DeadLetter letter = DeadLetter.newBuilder()
-          .setSourceTopic(where.map(RecordMetadata::topic).orElse(sourceTopic))
-          .setSourcePartition(where.map(RecordMetadata::partition).orElse(-1))
-          .setSourceOffset(where.map(RecordMetadata::offset).orElse(-1L))
-          .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
-          .setOriginalValue(record.value() == null ? null : ByteBuffer.wrap(record.value()))
-          .setReason(reason)
-          .setMessage(message == null ? reason.name() : message)
-          .setTimeMicros(context.currentSystemTimeMs() * 1_000L)
-          .build();
+      DeadLetter letter = DeadLetters.of(
+          where.map(RecordMetadata::topic).orElse(sourceTopic),
+          where.map(RecordMetadata::partition).orElse(-1),
+          where.map(RecordMetadata::offset).orElse(-1L),
+          record.key(), record.value(), reason, message,
+          context.currentSystemTimeMs() * 1_000L, settings.maxDeadLetterValueBytes());
       counters.countDeadLetter(reason);
       context.forward(new Record<String, Result>(
-          key, new Rejected(letter), record.timestamp(), record.headers()));
+          deadLetterKey(key), new Rejected(letter), record.timestamp(), record.headers()));
     }
+  }
+
+  /** The dead letter's Kafka key: the stream id, cut like {@link DeadLetters} cuts the value's copy. */
+  static String deadLetterKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+    return bytes.length <= ChunkValidator.MAX_STREAM_ID_BYTES ? key
+        : new String(Arrays.copyOf(bytes, ChunkValidator.MAX_STREAM_ID_BYTES), StandardCharsets.UTF_8);
+  }
+
+  /** Bytes of header names and values, as they count towards the record's size. */
+  static long headerBytes(Headers headers) {
+    long bytes = 0;
+    for (Header header : headers) {
+      bytes += header.key().getBytes(StandardCharsets.UTF_8).length
+          + (header.value() == null ? 0 : header.value().length);
+    }
+    return bytes;
   }
 }

@@ -9,9 +9,10 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * What the normaliser remembers per stream between chunks: the sequence window and the resampler's
- * filter history (null when the input is already at the output rate), plus the input format that
- * history belongs to, the event time of its sample 0, and when the stream was last heard from.
+ * What the normaliser remembers per stream between chunks: the sequence window (with the event
+ * time of its latest chunk) and the resampler's filter history (null when the input is already at
+ * the output rate), plus the input format that history belongs to, the event time of its sample 0,
+ * and when the stream was last heard from.
  */
 public record StreamState(
     SequenceTracker.State sequence,
@@ -26,7 +27,14 @@ public record StreamState(
     return new StreamState(sequence, inputRate, inputChannels, originMicros, resampler, millis);
   }
 
-  private static final byte FORMAT_VERSION = 1;
+  /**
+   * Version 2 added the latest chunk's event start and duration and the count of chunks refused in
+   * a row after the sequence window.
+   * Version 1 is still read (changelogs written before stay valid): its window has no event times,
+   * so the number-only sequence rules apply until the stream's next chunk.
+   */
+  static final byte FORMAT_VERSION = 2;
+  static final byte FORMAT_VERSION_1 = 1;
 
   /** Compact binary form for the state store (and its changelog topic). */
   public static final class StreamStateSerde
@@ -38,11 +46,14 @@ public record StreamState(
         return null;
       }
       float[] history = s.resampler == null ? new float[0] : s.resampler.history();
-      ByteBuffer out = ByteBuffer.allocate(1 + 8 * 3 + 4 * 2 + 8 + 8 + 1 + 8 * 2 + 4 + 4 * history.length);
+      ByteBuffer out = ByteBuffer.allocate(1 + 8 * 5 + 4 + 4 * 2 + 8 + 8 + 1 + 8 * 2 + 4 + 4 * history.length);
       out.put(FORMAT_VERSION)
           .putLong(s.sequence.highest())
           .putLong(s.sequence.seenMask())
           .putLong(s.sequence.duplicates())
+          .putLong(s.sequence.latestStartMicros())
+          .putLong(s.sequence.latestDurationMicros())
+          .putInt(s.sequence.refusedInARow())
           .putInt(s.inputRate)
           .putInt(s.inputChannels)
           .putLong(s.originMicros)
@@ -64,10 +75,16 @@ public record StreamState(
       try {
         ByteBuffer in = ByteBuffer.wrap(data);
         byte version = in.get();
-        if (version != FORMAT_VERSION) {
+        if (version != FORMAT_VERSION && version != FORMAT_VERSION_1) {
           throw new SerializationException("unknown normaliser state format " + version);
         }
-        var sequence = new SequenceTracker.State(in.getLong(), in.getLong(), in.getLong());
+        long highest = in.getLong();
+        long seenMask = in.getLong();
+        long duplicates = in.getLong();
+        var sequence = version == FORMAT_VERSION_1
+            ? new SequenceTracker.State(highest, seenMask, duplicates)
+            : new SequenceTracker.State(highest, seenMask, duplicates, in.getLong(), in.getLong(),
+                in.getInt());
         int rate = in.getInt();
         int channels = in.getInt();
         long origin = in.getLong();

@@ -9,6 +9,8 @@ import java.util.Random;
 final class AudioFixtures {
 
   static final long START_MICROS = 1_700_000_000_000_000L;
+  /** Chunk {@code seq} of a fixture starts {@code seq} times this after {@link #START_MICROS}. */
+  static final long CHUNK_MICROS = 100_000L;
 
   private AudioFixtures() {}
 
@@ -57,7 +59,7 @@ final class AudioFixtures {
     return AudioChunk.newBuilder()
         .setStreamId(streamId)
         .setSequenceNumber(seq)
-        .setEventTimeStartMicros(START_MICROS + seq * 100_000L)
+        .setEventTimeStartMicros(START_MICROS + seq * CHUNK_MICROS)
         .setSampleRate(rate)
         .setChannels(channels)
         .setEncoding(encoding)

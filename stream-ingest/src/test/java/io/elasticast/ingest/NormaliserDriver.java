@@ -10,12 +10,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 
 /** The normaliser topology in a {@link TopologyTestDriver}, with typed helpers to feed and read it. */
 final class NormaliserDriver implements AutoCloseable {
@@ -26,11 +28,18 @@ final class NormaliserDriver implements AutoCloseable {
   final TestInputTopic<byte[], byte[]> raw;
   final TestOutputTopic<String, AudioChunk> normalised;
   final TestOutputTopic<String, DeadLetter> deadLetters;
-  private Instant clock = Instant.parse("2026-01-01T00:00:00Z");
+  /** Where the driver's wall clock starts ({@code context.currentSystemTimeMs()}). */
+  static final Instant WALL_CLOCK_START = Instant.parse("2026-01-01T00:00:00Z");
+  private Instant clock = WALL_CLOCK_START; // record timestamps
+  private long wallClockAdvancedMicros;
 
   NormaliserDriver() {
+    this(NormaliserSettings.defaults());
+  }
+
+  NormaliserDriver(NormaliserSettings settings) {
     StreamsBuilder builder = new StreamsBuilder();
-    NormaliserTopology.build(builder, topics, counters);
+    NormaliserTopology.build(builder, topics, counters, settings);
     Properties props;
     try {
       props = NormaliserConfig.properties("dummy:9092", "normaliser-test",
@@ -38,7 +47,7 @@ final class NormaliserDriver implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    driver = new TopologyTestDriver(builder.build(), props);
+    driver = new TopologyTestDriver(builder.build(), props, WALL_CLOCK_START);
     raw = driver.createInputTopic(topics.audioRaw.name(), new ByteArraySerializer(),
         new ByteArraySerializer());
     normalised = driver.createOutputTopic(topics.audioNormalised.name(),
@@ -62,6 +71,26 @@ final class NormaliserDriver implements AutoCloseable {
     clock = clock.plusMillis(100);
     raw.pipeInput(key, value, clock);
   }
+
+  void sendBytes(byte[] key, byte[] value, Headers headers) {
+    clock = clock.plusMillis(100);
+    raw.pipeInput(new TestRecord<>(key, value, headers, clock));
+  }
+
+  byte[] encode(AudioChunk chunk) {
+    return topics.audioRaw.valueSerde().serializer().serialize(topics.audioRaw.name(), chunk);
+  }
+
+  /** The driver's wall clock now, in microseconds (what event times are judged against). */
+  long nowMicros() {
+    return WALL_CLOCK_START.toEpochMilli() * 1_000L + wallClockAdvancedMicros;
+  }
+
+  void advanceWallClock(java.time.Duration by) {
+    driver.advanceWallClockTime(by);
+    wallClockAdvancedMicros += by.toNanos() / 1_000L;
+  }
+
 
   List<AudioChunk> readNormalised() {
     List<AudioChunk> out = new ArrayList<>();

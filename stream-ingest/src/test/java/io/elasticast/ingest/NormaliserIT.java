@@ -6,6 +6,8 @@ import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
+import io.elasticast.schemas.DeadLetters;
+import io.elasticast.schemas.SampleEncoding;
 import io.elasticast.schemas.Topics;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,10 +18,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sound.sampled.AudioFileFormat;
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
@@ -28,12 +32,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,8 +114,80 @@ class NormaliserIT {
     }
   }
 
+  /**
+   * A 20 MB chunk, lz4-compressed on the wire (small enough for the broker, far too large to copy
+   * into a dead letter), then a good chunk of the same feed: the dead letter arrives truncated with
+   * the whole value's size and hash, the good chunk is normalised, and the normaliser keeps running.
+   */
+  @Test
+  void shouldDeadLetterA20MbChunkTruncatedAndKeepRunning() throws Exception {
+    Duration deadline = Duration.ofSeconds(30);
+    Topics topics = Topics.singleObject();
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      broker.createTopics(Map.of(topics.audioRaw.name(), 1, topics.audioNormalised.name(), 1,
+          topics.deadLetters.name(), 1));
+
+      AudioChunk huge = AudioFixtures.chunk("it-big", 0, 16_000, 1, SampleEncoding.PCM_S16LE,
+          new byte[20 * 1024 * 1024]);
+      byte[] hugeValue = topics.audioRaw.valueSerde().serializer().serialize("raw", huge);
+      AudioChunk good = AudioFixtures.floatChunk("it-big", 0, 16_000, 1,
+          AudioFixtures.tone(440, 0.1, 16_000, 0.5));
+      Properties producerProps = new Properties();
+      producerProps.putAll(KafkaChunkSink.producerProperties(broker.bootstrapServers()));
+      // lz4 already; the producer checks the uncompressed size against max.request.size.
+      producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 32 * 1024 * 1024);
+      producerProps.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+      try (var producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
+        byte[] key = "it-big".getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(topics.audioRaw.name(), key, hugeValue)).get();
+        producer.send(new ProducerRecord<>(topics.audioRaw.name(), key,
+            topics.audioRaw.valueSerde().serializer().serialize("raw", good))).get();
+      }
+
+      StreamsBuilder builder = new StreamsBuilder();
+      NormaliserCounters counters = new NormaliserCounters();
+      NormaliserTopology.build(builder, topics, counters);
+      Properties config = NormaliserConfig.properties(broker.bootstrapServers(),
+          "normaliser-it-big-" + UUID.randomUUID(), dir.resolve("state-big"), 1);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      try (KafkaStreams streams = new KafkaStreams(builder.build(), config)) {
+        streams.setUncaughtExceptionHandler(e -> {
+          failure.compareAndSet(null, e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+
+        DeadLetter letter = readCommitted(broker, topics.deadLetters.name(),
+            topics.deadLetters.valueSerde().deserializer(), 1, deadline).get(0);
+        List<AudioChunk> normalised = readCommitted(broker, topics.audioNormalised.name(),
+            topics.audioNormalised.valueSerde().deserializer(), 1, deadline);
+
+        assertThat(letter.getReason()).isEqualTo(DeadLetterReason.CHUNK_TOO_LONG);
+        assertThat(letter.getSourceOffset()).isZero();
+        assertThat(letter.getOriginalValue().remaining()).isEqualTo(DeadLetters.DEFAULT_MAX_VALUE_BYTES);
+        assertThat(ChunkValidator.bytesOf(letter.getOriginalValue()))
+            .isEqualTo(Arrays.copyOf(hugeValue, DeadLetters.DEFAULT_MAX_VALUE_BYTES));
+        assertThat(letter.getOriginalValueSize()).isEqualTo((long) hugeValue.length);
+        assertThat(letter.getOriginalValueSha256()).isEqualTo(DeadLetters.sha256(hugeValue));
+        assertThat(normalised).singleElement().satisfies(c -> {
+          assertThat(c.getStreamId()).isEqualTo("it-big");
+          assertThat(c.getSequenceNumber()).isZero();
+        });
+        assertThat(failure.get()).isNull();
+        assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        assertThat(counters.deadLetters(DeadLetterReason.CHUNK_TOO_LONG)).isEqualTo(1);
+        assertThat(counters.normalised()).isEqualTo(1);
+      }
+    }
+  }
+
   static <V> List<V> readCommitted(EmbeddedKafkaBroker broker, String topic, Deserializer<V> values,
       int wanted) {
+    return readCommitted(broker, topic, values, wanted, DEADLINE);
+  }
+
+  static <V> List<V> readCommitted(EmbeddedKafkaBroker broker, String topic, Deserializer<V> values,
+      int wanted, Duration within) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader-" + UUID.randomUUID());
@@ -118,7 +196,7 @@ class NormaliserIT {
     List<ConsumerRecord<String, V>> records = new ArrayList<>();
     try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), values)) {
       consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      long deadline = System.nanoTime() + within.toNanos();
       while (records.size() < wanted && System.nanoTime() < deadline) {
         consumer.poll(Duration.ofMillis(500)).forEach(records::add);
       }

@@ -8,13 +8,23 @@ import static org.assertj.core.api.Assertions.within;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
+import io.elasticast.schemas.DeadLetters;
 import io.elasticast.schemas.SampleEncoding;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class NormaliserTopologyTest {
 
@@ -175,7 +185,7 @@ class NormaliserTopologyTest {
   void shouldDeadLetterAKeyThatIsNotTheStreamId() {
     n.send("other", floatChunk("feed-k", 0, 16_000, 1, new float[160]));
     DeadLetter letter = single(n.readDeadLetters());
-    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OTHER);
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.KEY_MISMATCH);
     assertThat(letter.getMessage()).contains("other").contains("feed-k");
   }
 
@@ -249,9 +259,9 @@ class NormaliserTopologyTest {
     var store = n.driver.<String, StreamState>getKeyValueStore(NormaliserTopology.STATE_STORE);
     assertThat(store.get("quiet")).isNotNull();
 
-    n.driver.advanceWallClockTime(NormaliserTopology.IDLE_EXPIRY.minusMinutes(5));
+    n.advanceWallClock(NormaliserTopology.IDLE_EXPIRY.minusMinutes(5));
     n.send(floatChunk("active", 1, 16_000, 1, s));
-    n.driver.advanceWallClockTime(java.time.Duration.ofMinutes(10));
+    n.advanceWallClock(Duration.ofMinutes(10));
 
     assertThat(store.get("quiet")).isNull();
     assertThat(store.get("active")).isNotNull();
@@ -259,6 +269,313 @@ class NormaliserTopologyTest {
     // When it comes back it starts afresh: no gap reported against the forgotten history.
     n.send(floatChunk("quiet", 7, 16_000, 1, s));
     assertThat(n.readNormalised().get(0).getSourceMetadata()).doesNotContainKey(NormalisedMetadata.GAP_BEFORE);
+  }
+
+  /** Every record the normaliser writes must fit, or one input could stop it for good. */
+  @Nested
+  class WhatItWritesFits {
+
+    @Test
+    void shouldTruncateTheDeadLetterOfALargeUndecodableRecordAndKeepItsSizeAndHash() {
+      byte[] value = new byte[300 * 1024];
+      new Random(7).nextBytes(value);
+      n.sendBytes("feed-big".getBytes(StandardCharsets.UTF_8), value);
+
+      DeadLetter letter = single(n.readDeadLetters());
+      assertThat(letter.getReason()).isEqualTo(DeadLetterReason.UNDECODABLE);
+      assertThat(ChunkValidator.bytesOf(letter.getOriginalValue()))
+          .isEqualTo(Arrays.copyOf(value, DeadLetters.DEFAULT_MAX_VALUE_BYTES));
+      assertThat(letter.getOriginalValueSize()).isEqualTo((long) value.length);
+      assertThat(letter.getOriginalValueSha256()).isEqualTo(DeadLetters.sha256(value));
+      assertThat(letter.getMessage()).contains("truncated");
+    }
+
+    @Test
+    void shouldTruncateTheDeadLetterOfAChunkTooLongToNormalise() {
+      // 2 MB of PCM (65 s at 16 kHz): valid Avro, refused as too long, too big to copy whole.
+      AudioChunk chunk = AudioFixtures.chunk("feed-long", 0, 16_000, 1, SampleEncoding.PCM_S16LE,
+          new byte[2_000_000]);
+      byte[] value = n.encode(chunk);
+      n.sendBytes("feed-long".getBytes(StandardCharsets.UTF_8), value, bigHeaders());
+
+      TestRecord<String, DeadLetter> record = n.deadLetters.readRecord();
+      DeadLetter letter = record.value();
+      assertThat(letter.getReason()).isEqualTo(DeadLetterReason.CHUNK_TOO_LONG);
+      assertThat(letter.getOriginalValue().remaining()).isEqualTo(DeadLetters.DEFAULT_MAX_VALUE_BYTES);
+      assertThat(letter.getOriginalValueSize()).isEqualTo((long) value.length);
+      assertThat(letter.getOriginalValueSha256()).isEqualTo(DeadLetters.sha256(value));
+      assertThat(recordBytes(record.key(), n.topics.deadLetters.valueSerde().serializer()
+          .serialize("dl", letter), record.headers())).isLessThan(ONE_MIB);
+    }
+
+    @Test
+    void shouldKeepWhatTheSettingsAllowOfARefusedValue() {
+      try (NormaliserDriver small = new NormaliserDriver(
+          NormaliserSettings.defaults().withMaxDeadLetterValueBytes(1_000))) {
+        byte[] value = new byte[5_000];
+        small.sendBytes("feed-x".getBytes(StandardCharsets.UTF_8), value);
+        DeadLetter letter = single(small.readDeadLetters());
+        assertThat(letter.getOriginalValue().remaining()).isEqualTo(1_000);
+        assertThat(letter.getOriginalValueSize()).isEqualTo(5_000L);
+      }
+    }
+
+    @Test
+    void shouldKeepASmallRefusedValueWhole() {
+      byte[] garbage = {1, 2, 3};
+      n.sendBytes("feed-y".getBytes(StandardCharsets.UTF_8), garbage);
+      DeadLetter letter = single(n.readDeadLetters());
+      assertThat(ChunkValidator.bytesOf(letter.getOriginalValue())).isEqualTo(garbage);
+      assertThat(letter.getOriginalValueSize()).isEqualTo(3L);
+      assertThat(letter.getMessage()).doesNotContain("truncated");
+    }
+
+    @Test
+    void shouldRefuseHugeHeadersAndWriteTheDeadLetterWithoutThem() {
+      RecordHeaders headers = new RecordHeaders();
+      headers.add("trace", new byte[ChunkValidator.MAX_HEADER_BYTES + 1]);
+      n.sendBytes("feed-h".getBytes(StandardCharsets.UTF_8),
+          n.encode(floatChunk("feed-h", 0, 16_000, 1, new float[160])), headers);
+
+      TestRecord<String, DeadLetter> record = n.deadLetters.readRecord();
+      assertThat(record.value().getReason()).isEqualTo(DeadLetterReason.OTHER);
+      assertThat(record.value().getMessage()).contains("headers");
+      assertThat(record.headers().toArray()).isEmpty();
+      assertThat(n.readNormalised()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseAStreamIdTooLongToCarryAndCutTheDeadLetterKey() {
+      String id = "f".repeat(ChunkValidator.MAX_STREAM_ID_BYTES + 1);
+      n.send(floatChunk(id, 0, 16_000, 1, new float[160]));
+
+      TestRecord<String, DeadLetter> record = n.deadLetters.readRecord();
+      assertThat(record.value().getReason()).isEqualTo(DeadLetterReason.OTHER);
+      assertThat(record.value().getMessage()).contains("stream ids are at most");
+      assertThat(record.key()).hasSize(ChunkValidator.MAX_STREAM_ID_BYTES);
+    }
+
+    @Test
+    void shouldRefuseSourceMetadataTooLargeToCarry() {
+      AudioChunk chunk = floatChunk("feed-m", 0, 16_000, 1, new float[160]);
+      chunk.setSourceMetadata(Map.of("note", "x".repeat(ChunkValidator.MAX_METADATA_BYTES)));
+      n.send(chunk);
+      DeadLetter letter = single(n.readDeadLetters());
+      assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OTHER);
+      assertThat(letter.getMessage()).contains("sourceMetadata");
+    }
+
+    @Test
+    void shouldKeepTheLargestValidChunkUnderOneMebibyteOnceNormalised() {
+      // Everything at its limit: the longest id, 10 s upsampled to 16 kHz, full metadata, headers.
+      String id = "s".repeat(ChunkValidator.MAX_STREAM_ID_BYTES);
+      AudioChunk chunk = AudioFixtures.chunk(id, 0, 8_000, 1, SampleEncoding.PCM_S16LE,
+          SampleCodec.encodeS16(tone(440, ChunkValidator.MAX_CHUNK_SECONDS, 8_000, 0.5)));
+      chunk.setSourceMetadata(Map.of("note", "x".repeat(ChunkValidator.MAX_METADATA_BYTES - 4)));
+      n.sendBytes(id.getBytes(StandardCharsets.UTF_8), n.encode(chunk), bigHeaders());
+
+      TestRecord<String, AudioChunk> out = n.normalised.readRecord();
+      byte[] value = n.topics.audioNormalised.valueSerde().serializer().serialize("n", out.value());
+      assertThat(recordBytes(out.key(), value, out.headers())).isLessThan(ONE_MIB);
+    }
+
+    static final int ONE_MIB = 1024 * 1024;
+
+    /** Headers of exactly the largest size accepted. */
+    static RecordHeaders bigHeaders() {
+      RecordHeaders headers = new RecordHeaders();
+      headers.add("h", new byte[ChunkValidator.MAX_HEADER_BYTES - 1]);
+      return headers;
+    }
+
+    /** What counts towards the producer's max.request.size, give or take a few bytes of framing. */
+    static long recordBytes(String key, byte[] value, Headers headers) {
+      return (key == null ? 0 : key.getBytes(StandardCharsets.UTF_8).length) + value.length
+          + NormaliserTopology.headerBytes(headers);
+    }
+  }
+
+  @Nested
+  class EventTimes {
+
+    @Test
+    void shouldDeadLetterANegativeEventTime() {
+      n.send(at(floatChunk("feed-t", 0, 16_000, 1, new float[160]), -1));
+      DeadLetter letter = single(n.readDeadLetters());
+      assertThat(letter.getReason()).isEqualTo(DeadLetterReason.BAD_EVENT_TIME);
+      assertThat(letter.getMessage()).contains("before the epoch");
+    }
+
+    @Test
+    void shouldDeadLetterAnEventTimeTenYearsAhead() {
+      n.send(at(floatChunk("feed-t", 0, 16_000, 1, new float[160]),
+          n.nowMicros() + Duration.ofDays(3_653).toNanos() / 1_000));
+      assertThat(single(n.readDeadLetters()).getReason()).isEqualTo(DeadLetterReason.BAD_EVENT_TIME);
+      assertThat(n.readNormalised()).isEmpty();
+    }
+
+    @Test
+    void shouldAcceptUpToTheSkewAheadOfTheWallClockAndNoMore() {
+      long hour = Duration.ofHours(1).toNanos() / 1_000;
+      n.send(at(floatChunk("feed-u", 0, 16_000, 1, new float[160]), n.nowMicros() + hour - 1_000_000));
+      n.send(at(floatChunk("feed-v", 0, 16_000, 1, new float[160]), n.nowMicros() + hour + 1_000_000));
+      assertThat(n.readNormalised()).extracting(AudioChunk::getStreamId).containsExactly("feed-u");
+      assertThat(single(n.readDeadLetters()).getMessage()).contains("ahead of the clock");
+    }
+
+    @Test
+    void shouldJudgeEventTimesByTheWallClockOfTheProcessor() {
+      long ninetyMinutes = Duration.ofMinutes(90).toNanos() / 1_000;
+      long eventTime = n.nowMicros() + ninetyMinutes;
+      n.send(at(floatChunk("feed-w", 0, 16_000, 1, new float[160]), eventTime));
+      n.advanceWallClock(Duration.ofHours(1));
+      n.send(at(floatChunk("feed-w", 0, 16_000, 1, new float[160]), eventTime));
+      assertThat(n.readDeadLetters()).hasSize(1);
+      assertThat(n.readNormalised()).hasSize(1);
+    }
+
+    @Test
+    void shouldAllowTheSkewTheSettingsGive() {
+      try (NormaliserDriver lenient = new NormaliserDriver(
+          NormaliserSettings.defaults().withMaxEventTimeAhead(Duration.ofHours(3)))) {
+        lenient.send(at(floatChunk("feed-z", 0, 16_000, 1, new float[160]),
+            lenient.nowMicros() + Duration.ofHours(2).toNanos() / 1_000));
+        assertThat(lenient.readNormalised()).hasSize(1);
+        assertThat(lenient.readDeadLetters()).isEmpty();
+      }
+    }
+  }
+
+  @Nested
+  class Sequences {
+
+    final float[] mono = AudioFixtures.sweep(100, 7_000, 1.5, 44_100, 0.5);
+
+    /** Chunk {@code seq} of a 44.1 kHz feed cut into 100 ms pieces of {@link #mono}. */
+    AudioChunk piece(String id, long seq) {
+      int from = (int) (seq % 15) * 4_410;
+      return floatChunk(id, seq, 44_100, 1, Arrays.copyOfRange(mono, from, from + 4_410));
+    }
+
+    @Test
+    void shouldDeadLetterANegativeSequenceNumber() {
+      n.send(floatChunk("feed-n", -3, 16_000, 1, new float[160]));
+      assertThat(single(n.readDeadLetters()).getReason()).isEqualTo(DeadLetterReason.BAD_SEQUENCE);
+    }
+
+    @Test
+    void shouldRefuseHugeSequenceNumbersAndGoOnWithTheFeedsRealNextChunk() {
+      for (long seq = 0; seq < 5; seq++) {
+        n.send(piece("feed-s", seq));
+      }
+      var store = n.driver.<String, StreamState>getKeyValueStore(NormaliserTopology.STATE_STORE);
+      StreamState before = store.get("feed-s");
+      AudioChunk next = piece("feed-s", 5);
+      for (long bogus : new long[] {Long.MAX_VALUE, 1L << 40, 5 + 10 * SequenceTracker.WINDOW}) {
+        AudioChunk liar = AudioChunk.newBuilder(next).setSequenceNumber(bogus).build();
+        n.send(liar);
+      }
+      n.send(next);
+
+      List<DeadLetter> letters = n.readDeadLetters();
+      assertThat(letters).hasSize(3).allSatisfy(l -> {
+        assertThat(l.getReason()).isEqualTo(DeadLetterReason.BAD_SEQUENCE);
+        assertThat(l.getMessage()).contains("chunks past the stream's highest 4");
+      });
+      StreamState after = store.get("feed-s");
+      assertThat(after.sequence().highest()).isEqualTo(5);
+      assertThat(after.sequence().duplicates()).isEqualTo(before.sequence().duplicates());
+
+      // The real chunk 5 follows on as if the liars never came: same samples as an untouched run.
+      List<AudioChunk> out = n.readNormalised();
+      assertThat(out).extracting(AudioChunk::getSequenceNumber).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+      assertThat(out.get(5).getSourceMetadata()).doesNotContainKeys(NormalisedMetadata.GAP_BEFORE,
+          NormalisedMetadata.RESTART, NormalisedMetadata.RESAMPLER_RESET, NormalisedMetadata.OUT_OF_ORDER);
+      try (NormaliserDriver clean = new NormaliserDriver()) {
+        for (long seq = 0; seq <= 5; seq++) {
+          clean.send(piece("feed-s", seq));
+        }
+        List<AudioChunk> expected = clean.readNormalised();
+        assertThat(samples(out.get(5))).containsExactly(samples(expected.get(5)), within(0f));
+      }
+    }
+
+    @Test
+    void shouldNotLetAHugeNumberOnANewFeedCaptureIt() {
+      // Nothing to judge the first chunk by, so it is taken; the feed's real chunks win it back.
+      n.send(AudioChunk.newBuilder(piece("feed-new", 4)).setSequenceNumber(Long.MAX_VALUE).build());
+      for (long seq = 5; seq < 8; seq++) {
+        n.send(piece("feed-new", seq));
+      }
+      List<AudioChunk> out = n.readNormalised();
+      assertThat(out).extracting(AudioChunk::getSequenceNumber)
+          .containsExactly(Long.MAX_VALUE, 5L, 6L, 7L);
+      assertThat(out.get(1).getSourceMetadata()).containsEntry(NormalisedMetadata.RESTART, "true");
+      assertThat(out.get(2).getSourceMetadata()).doesNotContainKey(NormalisedMetadata.RESTART);
+    }
+
+    @Test
+    void shouldKeepAPlausibleLongOutageAGap() {
+      n.send(piece("feed-o", 0));
+      // Offline ten minutes: 6 000 chunks later, with the event time ten minutes on.
+      n.send(piece("feed-o", 6_000));
+      List<AudioChunk> out = n.readNormalised();
+      assertThat(out).hasSize(2);
+      assertThat(out.get(1).getSourceMetadata()).containsEntry(NormalisedMetadata.GAP_BEFORE, "5999")
+          .containsEntry(NormalisedMetadata.RESAMPLER_RESET, "gap");
+      assertThat(n.readDeadLetters()).isEmpty();
+    }
+
+    @Test
+    void shouldStillDropATrueRepeatWithItsOriginalEventTime() {
+      for (long seq = 0; seq < 100; seq++) {
+        n.send(piece("feed-r", seq));
+      }
+      n.send(piece("feed-r", 99)); // producer retry of the latest chunk
+      n.send(piece("feed-r", 60)); // and of one well inside the window
+      assertThat(n.readNormalised()).hasSize(100);
+      assertThat(n.counters.duplicates()).isEqualTo(2);
+      assertThat(n.readDeadLetters()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0} chunks")
+    @ValueSource(ints = {10, 100})
+    void shouldNormaliseTheSameFileIngestedTwiceUnderTheSameStreamId(int chunks) {
+      for (long seq = 0; seq < chunks; seq++) {
+        n.send(piece("feed-f", seq));
+      }
+      List<AudioChunk> first = n.readNormalised();
+      assertThat(first).hasSize(chunks);
+
+      // Ingested again a minute after the first pass ended: numbers from 0, event times new.
+      long later = chunks * 100_000L + Duration.ofMinutes(1).toNanos() / 1_000;
+      for (long seq = 0; seq < chunks; seq++) {
+        AudioChunk c = piece("feed-f", seq);
+        n.send(at(c, c.getEventTimeStartMicros() + later));
+      }
+
+      List<AudioChunk> second = n.readNormalised();
+      assertThat(second).extracting(AudioChunk::getSequenceNumber)
+          .containsExactlyElementsOf(first.stream().map(AudioChunk::getSequenceNumber).toList());
+      assertThat(second.get(0).getSourceMetadata()).containsEntry(NormalisedMetadata.RESTART, "true")
+          .containsEntry(NormalisedMetadata.RESAMPLER_RESET, "restart");
+      assertThat(second.get(0).getEventTimeStartMicros()).isEqualTo(AudioFixtures.START_MICROS + later);
+      assertThat(second.subList(1, chunks)).allSatisfy(c -> assertThat(c.getSourceMetadata())
+          .doesNotContainKeys(NormalisedMetadata.RESTART, NormalisedMetadata.GAP_BEFORE,
+              NormalisedMetadata.OUT_OF_ORDER, NormalisedMetadata.RESAMPLER_RESET));
+      // The old filter history was dropped: the second pass gives the first pass's samples.
+      for (int i = 0; i < chunks; i++) {
+        assertThat(samples(second.get(i))).as("chunk %d", i)
+            .containsExactly(samples(first.get(i)), within(0f));
+      }
+      assertThat(n.counters.duplicates()).isZero();
+      assertThat(n.readDeadLetters()).isEmpty();
+    }
+  }
+
+  /** The same chunk with another event time. */
+  static AudioChunk at(AudioChunk chunk, long eventTimeMicros) {
+    return AudioChunk.newBuilder(chunk).setEventTimeStartMicros(eventTimeMicros).build();
   }
 
   static DeadLetter single(List<DeadLetter> letters) {
