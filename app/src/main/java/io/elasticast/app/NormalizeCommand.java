@@ -41,6 +41,14 @@ public final class NormalizeCommand implements Callable<Integer> {
   @Option(names = "--state-dir", description = "Kafka Streams state directory (default: a folder under java.io.tmpdir).")
   Path stateDir = Path.of(System.getProperty("java.io.tmpdir"), "elasticast-normaliser-state");
 
+  @Option(names = "--max-event-time-ahead-ms",
+      description = "Chunks whose event time is further ahead of the clock are dead-lettered (default: ${DEFAULT-VALUE}).")
+  long maxEventTimeAheadMs = io.elasticast.schemas.EventTimeBounds.DEFAULT_MAX_AHEAD.toMillis();
+
+  @Option(names = "--dead-letter-max-value-bytes",
+      description = "Bytes of a refused value kept in its dead letter; larger ones are truncated (default: ${DEFAULT-VALUE}).")
+  int deadLetterMaxValueBytes = io.elasticast.schemas.DeadLetters.DEFAULT_MAX_VALUE_BYTES;
+
   @Parameters(arity = "0..*", paramLabel = "TOPIC",
       description = "Raw, normalised and dead-letter topic names (default: "
           + Topics.AUDIO_RAW_NAME + " " + Topics.AUDIO_NORMALISED_NAME + " " + Topics.DEAD_LETTERS_NAME + ").")
@@ -60,6 +68,15 @@ public final class NormalizeCommand implements Callable<Integer> {
     if (servers == null) {
       return 2;
     }
+    io.elasticast.ingest.NormaliserSettings settings;
+    try {
+      settings = io.elasticast.ingest.NormaliserSettings.defaults()
+          .withMaxEventTimeAhead(Duration.ofMillis(maxEventTimeAheadMs))
+          .withMaxDeadLetterValueBytes(deadLetterMaxValueBytes);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 2;
+    }
     Topics topics = Topics.singleObject();
     Properties props = NormaliserConfig.properties(servers, applicationId, stateDir, threads);
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
@@ -67,7 +84,7 @@ public final class NormalizeCommand implements Callable<Integer> {
       return NormaliserService.run(props,
           topics.audioRaw.withName(name(0, Topics.AUDIO_RAW_NAME)),
           topics.audioNormalised.withName(name(1, Topics.AUDIO_NORMALISED_NAME)),
-          topics.deadLetters.withName(name(2, Topics.DEAD_LETTERS_NAME)), out, stop);
+          topics.deadLetters.withName(name(2, Topics.DEAD_LETTERS_NAME)), settings, out, stop);
     }
   }
 

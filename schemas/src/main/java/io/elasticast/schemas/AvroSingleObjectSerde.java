@@ -22,6 +22,18 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class AvroSingleObjectSerde<T extends SpecificRecord>
     implements Serde<T>, Serializer<T>, Deserializer<T> {
 
+  /**
+   * The longest string, bytes or collection a record of ours may claim. Avro allocates what a
+   * length prefix claims before reading it: without a limit, a 20-byte garbage record claiming a
+   * 1.5 GB field throws OutOfMemoryError, which a Flink TaskManager treats as fatal. Our largest
+   * legitimate field is a raw chunk's payload (10 s of 8-channel 192 kHz float32 is 61 MB).
+   */
+  public static final int MAX_FIELD_LENGTH = 64 * 1024 * 1024;
+
+  static {
+    limitAvroFieldLengths();
+  }
+
   private final Class<T> type;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
@@ -58,10 +70,40 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord>
     }
     try {
       return decoder.decode(bytes);
-    } catch (java.io.IOException | AvroRuntimeException | IndexOutOfBoundsException e) {
+    } catch (java.io.IOException | RuntimeException e) {
+      // corrupt input surfaces as many kinds of runtime exception (a bad length prefix, for
+      // one, as UnsupportedOperationException); every one means "not such a record"
       throw new SerializationException(
           "not a single-object-encoded " + type.getSimpleName() + " (" + bytes.length + " bytes): "
               + e.getMessage(), e);
+    } catch (OutOfMemoryError e) {
+      // one refused allocation of what a length prefix claimed (under MAX_FIELD_LENGTH but more
+      // than the heap has): nothing was allocated, the heap is as it was
+      throw new SerializationException("not a single-object-encoded " + type.getSimpleName()
+          + " (" + bytes.length + " bytes): it claims a field larger than the free heap", e);
+    }
+  }
+
+  /**
+   * Sets Avro's field-length limits to {@link #MAX_FIELD_LENGTH} unless the JVM was started with
+   * its own (Avro reads the properties once, so they are re-read here).
+   */
+  static void limitAvroFieldLengths() {
+    String limit = Integer.toString(MAX_FIELD_LENGTH);
+    for (String property : new String[] {org.apache.avro.SystemLimitException.MAX_BYTES_LENGTH_PROPERTY,
+        org.apache.avro.SystemLimitException.MAX_STRING_LENGTH_PROPERTY,
+        org.apache.avro.SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY}) {
+      if (System.getProperty(property) == null) {
+        System.setProperty(property, limit);
+      }
+    }
+    try {
+      java.lang.reflect.Method reset =
+          org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+      reset.setAccessible(true);
+      reset.invoke(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      // an Avro without resetLimits reads the properties at its first use, after this point
     }
   }
 

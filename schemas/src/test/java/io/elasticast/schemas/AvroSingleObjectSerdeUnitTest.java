@@ -77,4 +77,22 @@ class AvroSingleObjectSerdeUnitTest {
         .isEqualTo(RecordFixtures.deadLetter());
     assertThat(topics.events.withName("e2").name()).isEqualTo("e2");
   }
+
+  @Test
+  void shouldRefuseALengthPrefixClaimingMoreThanAnyOfOurFieldsWithoutAllocatingIt() {
+    AvroSingleObjectSerde<AudioChunk> serde = new AvroSingleObjectSerde<>(AudioChunk.class);
+    byte[] valid = serde.encode(RecordFixtures.audioChunk());
+    byte[] bad = java.util.Arrays.copyOf(valid, 20);
+    // the stream id's length prefix claims 1.5 GB (zig-zag varint of 1_500_000_000)
+    long n = 3_000_000_000L;
+    int i = 10;
+    while ((n & ~0x7FL) != 0) {
+      bad[i++] = (byte) ((n & 0x7F) | 0x80);
+      n >>>= 7;
+    }
+    bad[i] = (byte) n;
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> serde.decode(bad))
+        .isInstanceOf(org.apache.kafka.common.errors.SerializationException.class)
+        .hasMessageContaining("AudioChunk");
+  }
 }
