@@ -52,12 +52,14 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
         options.dataDir(dataDir);
       }
       broker = EmbeddedKafkaBroker.start(options);
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | java.io.UncheckedIOException e) {
+      // BrokerStartException says why (a port in use, a data dir that isn't a broker's ...)
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 1;
     }
     try (StopOnSignal signals = new StopOnSignal("broker", stop, Duration.ofSeconds(60)); broker) {
       if (createTopics) {
+        // idempotent: on a kept data dir they are there from the last run, and stay as they were
         Map<String, Integer> topics = new LinkedHashMap<>();
         for (String t : pipelineTopics()) {
           topics.put(t, partitions);

@@ -6,10 +6,14 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +21,8 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +96,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try {
       int port = options.port > 0 ? options.port : freePort();
       Path dataDir = options.dataDir != null ? options.dataDir.toAbsolutePath() : workDir.resolve("data");
+      if (options.dataDir != null) {
+        checkDataDir(dataDir);
+      }
+      if (options.port > 0) {
+        requireFreePort(options.port);
+      }
       Files.createDirectories(dataDir);
       int controllerPort = controllerPort(options.dataDir == null ? null : dataDir);
       Path props = workDir.resolve("server.properties");
@@ -297,8 +309,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Keep the broker's data in {@code dir} across restarts (not deleted on close). Start it again
-     * with the same port so that clients and the stored metadata find it where they left it.
+     * Keep the broker's data in {@code dir} across restarts (not deleted on close): a new or empty
+     * dir is formatted, one of ours is reused as it is. Give a fixed {@link #port} and start it
+     * again with the same one, so that clients find it where they left it (another port works
+     * too: the broker re-registers its listener).
      */
     public Options dataDir(Path dir) {
       this.dataDir = dir;
@@ -314,7 +328,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /**
    * A free port for the KRaft controller; for a kept data dir the one it used before (stored next
-   * to its data), so the quorum's single voter is where its own metadata says.
+   * to its data), so the quorum's single voter stays where it was. Should another process hold
+   * that port now, a new one will do: with a static single-voter quorum the controller's address
+   * is configuration, not part of the stored metadata.
    */
   static int controllerPort(Path keptDataDir) throws IOException {
     if (keptDataDir == null) {
@@ -322,7 +338,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     Path file = keptDataDir.resolve(CONTROLLER_PORT_FILE);
     if (Files.exists(file)) {
-      return Integer.parseInt(Files.readString(file).trim());
+      try {
+        int stored = Integer.parseInt(Files.readString(file).trim());
+        if (isFree(stored)) {
+          return stored;
+        }
+      } catch (NumberFormatException unreadable) {
+        // written by us, so only a damaged file gets here: replace it
+      }
     }
     int port = freePort();
     Files.writeString(file, Integer.toString(port));
@@ -330,12 +353,97 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   static final String CONTROLLER_PORT_FILE = "embedded-controller.port";
+  /** The one KRaft node's id: a kept data dir's meta.properties must name it. */
+  static final String NODE_ID = "1";
+  /** What a first start leaves in a data dir before formatting completes; such a dir is fresh. */
+  private static final Set<String> FORMAT_LEFTOVERS = Set.of(CONTROLLER_PORT_FILE, "bootstrap.checkpoint");
+
+  /**
+   * Refuses, with a plain message and before any broker runs, a kept data dir the broker would
+   * fail on with a stack trace in its log, or one it would write into although it isn't its own:
+   * a file, a non-empty directory of other things, another Kafka's data, or a dir a running
+   * broker holds. A missing, empty or half-formatted dir is fine (it is formatted), and so is one
+   * of our brokers' dirs (whatever port that broker had: a restarted broker re-registers its
+   * listener).
+   */
+  static void checkDataDir(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new BrokerStartException("the data dir " + dir + " is not a directory");
+    }
+    Path meta = dir.resolve("meta.properties");
+    if (!Files.exists(meta)) {
+      List<String> foreign;
+      try (Stream<Path> entries = Files.list(dir)) {
+        foreign = entries.map(p -> p.getFileName().toString())
+            .filter(name -> !FORMAT_LEFTOVERS.contains(name)).sorted().limit(5).toList();
+      }
+      if (!foreign.isEmpty()) {
+        throw new BrokerStartException("the data dir " + dir + " is not empty and holds no broker's"
+            + " data (no meta.properties; it has " + String.join(", ", foreign)
+            + "): give a new or empty directory");
+      }
+      return;
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(meta)) {
+      p.load(in);
+    }
+    if (!"1".equals(p.getProperty("version")) || !NODE_ID.equals(p.getProperty("node.id"))) {
+      throw new BrokerStartException("the data dir " + dir + " holds another Kafka's data"
+          + " (meta.properties: version=" + p.getProperty("version") + ", node.id="
+          + p.getProperty("node.id", p.getProperty("broker.id")) + ", cluster.id="
+          + p.getProperty("cluster.id") + "; this broker is KRaft node " + NODE_ID
+          + "): give a new or empty directory");
+    }
+    if (heldByARunningBroker(dir)) {
+      throw new BrokerStartException("the data dir " + dir + " is in use by a running broker"
+          + " (it holds " + dir.resolve(".lock") + "): stop that one first");
+    }
+  }
+
+  /** Kafka holds a file lock on {@code .lock} in each log dir while it runs. */
+  private static boolean heldByARunningBroker(Path dir) throws IOException {
+    Path lockFile = dir.resolve(".lock");
+    if (!Files.exists(lockFile)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (OverlappingFileLockException heldInThisJvm) {
+      return true;
+    }
+  }
+
+  /** A fixed client port someone else holds fails here, not as a bind error deep in the log. */
+  private static void requireFreePort(int port) {
+    if (!isFree(port)) {
+      throw new BrokerStartException("port " + port + " on 127.0.0.1 is in use by another process");
+    }
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
 
   static String serverProperties(Path dataDir, int port, int controllerPort, Options options) {
     Map<String, String> p = new TreeMap<>();
     p.put("process.roles", "broker,controller");
-    p.put("node.id", "1");
-    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put("node.id", NODE_ID);
+    p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
     p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
     p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
@@ -491,11 +599,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  /** The broker did not come up; the message carries the tail of its log. */
+  /**
+   * The broker did not come up; the message says why, with the tail of its log where the broker
+   * itself failed.
+   */
   public static final class BrokerStartException extends IllegalStateException {
     BrokerStartException(String what, Path logFile) {
-      super("embedded Kafka broker failed to start: " + what + "\n--- broker log (last 40 lines) ---\n"
-          + tail(logFile, 40));
+      this(what + "\n--- broker log (last 40 lines) ---\n" + tail(logFile, 40));
+    }
+
+    BrokerStartException(String what) {
+      super("embedded Kafka broker failed to start: " + what);
     }
   }
 }

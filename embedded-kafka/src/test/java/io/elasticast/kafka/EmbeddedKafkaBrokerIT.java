@@ -3,11 +3,26 @@ package io.elasticast.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.elasticast.kafka.EmbeddedKafkaBroker.Options;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedKafkaBrokerIT {
@@ -70,59 +85,107 @@ class EmbeddedKafkaBrokerIT {
   void shouldKeepTopicsRecordsOffsetsAndTransactionsInADataDirAcrossARestart(
       @org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     Path data = tmp.resolve("kafka-data");
-    int port;
-    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      port = free.getLocalPort();
-    }
+    int port = EmbeddedKafkaBroker.freePort();
     EmbeddedKafkaBroker.Options options = EmbeddedKafkaBroker.Options.defaults().port(port).dataDir(data);
     String topic = "kept";
+    Map<TopicPartition, OffsetAndMetadata> groupOffsets;
+    TransactionDescription transaction;
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options)) {
       broker.createTopic(topic, 2);
-      var props = new java.util.Properties();
+      Properties props = new Properties();
       props.put("bootstrap.servers", broker.bootstrapServers());
-      props.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
-      props.put("value.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
-      try (var plain = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(props)) {
-        plain.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k", "plain")).get();
+      props.put("key.serializer", StringSerializer.class.getName());
+      props.put("value.serializer", StringSerializer.class.getName());
+      try (var plain = new KafkaProducer<String, String>(props)) {
+        plain.send(new ProducerRecord<>(topic, "a", "plain")).get();
       }
       props.put("transactional.id", "kept-tx");
-      try (var tx = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(props)) {
+      try (var tx = new KafkaProducer<String, String>(props)) {
         tx.initTransactions();
         tx.beginTransaction();
-        tx.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k", "committed"));
+        tx.send(new ProducerRecord<>(topic, "b", "committed"));
         tx.commitTransaction();
       }
-      assertThat(consume(broker, "group-a", 2)).containsExactlyInAnyOrder("plain", "committed");
+      assertThat(consume(broker, topic, "group-a", 2)).containsExactlyInAnyOrder("plain", "committed");
+      try (Admin admin = admin(broker)) {
+        groupOffsets = admin.listConsumerGroupOffsets("group-a").partitionsToOffsetAndMetadata().get();
+        transaction = admin.describeTransactions(List.of("kept-tx")).description("kept-tx").get();
+      }
+      assertThat(groupOffsets).isNotEmpty();
+      assertThat(transaction.state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
+
+      // a second broker on a dir in use is refused at once, not left to fail on a held port
+      assertThatThrownBy(() -> EmbeddedKafkaBroker.start(Options.defaults().dataDir(data)))
+          .isInstanceOf(EmbeddedKafkaBroker.BrokerStartException.class)
+          .hasMessageContaining("in use by a running broker");
     }
     assertThat(data).as("a kept data dir survives close").isDirectory();
+    assertThat(data.resolve(".kafka_cleanshutdown")).as("close() shut the broker down cleanly").exists();
+    assertThat(data.resolve(".lock")).as("and released the dir").doesNotExist();
 
+    long t0 = System.nanoTime();
     try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.start(options)) {
-      assertThat(again.bootstrapServers()).endsWith(":" + port);
+      System.out.println("restarted on the same port and data dir in "
+          + (System.nanoTime() - t0) / 1_000_000 + " ms");
+      assertThat(again.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
       assertThat(again.dataDir()).isEqualTo(data.toAbsolutePath());
       again.createTopic(topic, 2); // creating an existing topic is not an error
-      // a fresh group reads both records back; the first group's committed offsets survived
-      assertThat(consume(again, "group-b", 2)).containsExactlyInAnyOrder("plain", "committed");
-      try (var admin = org.apache.kafka.clients.admin.Admin.create(
-          java.util.Map.<String, Object>of("bootstrap.servers", again.bootstrapServers()))) {
-        long committed = admin.listConsumerGroupOffsets("group-a").partitionsToOffsetAndMetadata()
-            .get().values().stream().mapToLong(o -> o.offset()).sum();
-        assertThat(committed).as("group-a's offsets").isGreaterThanOrEqualTo(2);
+      try (Admin admin = admin(again)) {
+        assertThat(admin.listTopics().names().get()).contains(topic);
+        assertThat(admin.listConsumerGroupOffsets("group-a").partitionsToOffsetAndMetadata().get())
+            .as("group-a's committed offsets").isEqualTo(groupOffsets);
+        TransactionDescription after = admin.describeTransactions(List.of("kept-tx")).description("kept-tx").get();
+        assertThat(after.state()).as("the transaction's state").isEqualTo(TransactionState.COMPLETE_COMMIT);
+        assertThat(after.producerId()).as("the transactional id's producer id").isEqualTo(transaction.producerId());
       }
+      assertThat(consume(again, topic, "group-b", 2)).containsExactlyInAnyOrder("plain", "committed");
     }
     assertThat(data).isDirectory();
   }
 
-  private static java.util.List<String> consume(EmbeddedKafkaBroker broker, String group, int n) {
-    var props = new java.util.Properties();
+  @Test
+  void shouldServeAKeptDataDirOnAnotherPortToo(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("kafka-data");
+    int first = EmbeddedKafkaBroker.freePort();
+    int second;
+    do {
+      second = EmbeddedKafkaBroker.freePort();
+    } while (second == first);
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Options.defaults().port(first).dataDir(data))) {
+      broker.createTopic("moved", 1);
+    }
+    try (EmbeddedKafkaBroker again = EmbeddedKafkaBroker.start(Options.defaults().port(second).dataDir(data));
+        Admin admin = admin(again)) {
+      assertThat(admin.listTopics().names().get()).contains("moved");
+    }
+  }
+
+  @Test
+  void shouldRefuseAFixedPortInUseWithAPlainMessage() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      assertThatThrownBy(() -> EmbeddedKafkaBroker.start(Options.defaults().port(taken.getLocalPort())))
+          .isInstanceOf(EmbeddedKafkaBroker.BrokerStartException.class)
+          .hasMessageContaining("port " + taken.getLocalPort() + " on 127.0.0.1 is in use");
+    }
+  }
+
+  private static Admin admin(EmbeddedKafkaBroker broker) {
+    return Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()));
+  }
+
+  /** Reads {@code n} records with read_committed from the start and commits the group's offsets. */
+  private static List<String> consume(EmbeddedKafkaBroker broker, String topic, String group, int n) {
+    Properties props = new Properties();
     props.put("bootstrap.servers", broker.bootstrapServers());
     props.put("group.id", group);
     props.put("auto.offset.reset", "earliest");
+    props.put("enable.auto.commit", "false");
     props.put("isolation.level", "read_committed");
-    props.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-    props.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
-    java.util.List<String> out = new java.util.ArrayList<>();
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(props)) {
-      consumer.subscribe(java.util.List.of("kept"));
+    props.put("key.deserializer", StringDeserializer.class.getName());
+    props.put("value.deserializer", StringDeserializer.class.getName());
+    List<String> out = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<String, String>(props)) {
+      consumer.subscribe(List.of(topic));
       long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (out.size() < n && System.nanoTime() < end) {
         consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
