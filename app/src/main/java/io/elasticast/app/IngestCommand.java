@@ -69,7 +69,7 @@ public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", description = "Kafka brokers (default: from --config, else localhost:9092).")
   String bootstrapServers;
 
-  @Option(names = "--config", description = "Job YAML whose kafka.bootstrap-servers is the default.")
+  @Option(names = "--config", description = "Job YAML whose kafka.bootstrap-servers is the default and whose kafka.properties (TLS, SASL) the producer uses.")
   Path config;
 
   @Option(names = "--topic", description = "Raw topic (default: ${DEFAULT-VALUE}).")
@@ -95,8 +95,8 @@ public final class IngestCommand implements Callable<Integer> {
     AudioSources.RawStdin stdin = format == null ? null : new AudioSources.RawStdin(
         new PcmFormat(rate, channels, format.encoding), new BufferedInputStream(System.in));
     var options = new IngestRunner.Options(sources, feeds, loop, pace, chunkMillis, streamId, stdin);
-    return IngestService.run(options, servers, Topics.singleObject().audioRaw.withName(topic), err,
-        progress && System.console() != null);
+    return IngestService.run(options, servers, clientProperties(config),
+        Topics.singleObject().audioRaw.withName(topic), err, progress && System.console() != null);
   }
 
   /** The first flag problem, or null. */
@@ -118,6 +118,11 @@ public final class IngestCommand implements Callable<Integer> {
       return "--rate and --channels must be positive";
     }
     return null;
+  }
+
+  /** The config file's {@code kafka.properties} (TLS, SASL, ...), for every client; none without a file. */
+  static java.util.Map<String, String> clientProperties(Path config) {
+    return config == null ? java.util.Map.of() : JobConfig.load(config).kafka.properties;
   }
 
   /** --bootstrap-servers, else the config file's, else localhost:9092; null (after an error line) if the file is bad. */

@@ -29,7 +29,7 @@ public final class NormalizeCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", description = "Kafka brokers (default: from --config, else localhost:9092).")
   String bootstrapServers;
 
-  @Option(names = "--config", description = "Job YAML whose kafka.bootstrap-servers is the default.")
+  @Option(names = "--config", description = "Job YAML whose kafka.bootstrap-servers is the default and whose kafka.properties (TLS, SASL) every client uses.")
   Path config;
 
   @Option(names = "--application-id", description = "Kafka Streams application id (default: ${DEFAULT-VALUE}).")
@@ -79,6 +79,8 @@ public final class NormalizeCommand implements Callable<Integer> {
     }
     Topics topics = Topics.singleObject();
     Properties props = NormaliserConfig.properties(servers, applicationId, stateDir, threads);
+    // client settings (TLS, SASL) reach every client Kafka Streams makes
+    props.putAll(IngestCommand.clientProperties(config));
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
     try (StopOnSignal signals = new StopOnSignal("normalize", stop, Duration.ofSeconds(60))) {
       return NormaliserService.run(props,

@@ -46,6 +46,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private final Path workDir;
   private final Path dataDir;
+  private Tls tls;
   private final Process process;
   private final int port;
   private final Path logFile;
@@ -127,6 +128,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
           .start();
       EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(workDir, dataDir, server, port, logFile);
+      broker.tls = options.tls;
       try {
         broker.awaitReady(options.startTimeout);
       } catch (RuntimeException e) {
@@ -148,6 +150,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * What a client needs besides {@link #bootstrapServers} to reach this broker: nothing for a
+   * plaintext broker, the TLS settings for one started with {@link Options#tls}.
+   */
+  public Map<String, String> clientProperties() {
+    return tls == null ? Map.of() : tls.clientProperties();
+  }
+
   /** {@code host:port} for clients' {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return "127.0.0.1:" + port;
@@ -158,8 +168,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * (every caller that talks to Kafka has it); an existing topic is left as it is.
    */
   public void createTopics(Map<String, Integer> partitionsByTopic) {
-    Map<String, Object> config = Map.of(
-        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    Map<String, Object> config = new java.util.HashMap<>(clientProperties());
+    config.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config)) {
       List<org.apache.kafka.clients.admin.NewTopic> topics = new ArrayList<>();
       partitionsByTopic.forEach((name, partitions) ->
@@ -281,6 +291,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     String heap = "-Xmx512m";
     Duration startTimeout = Duration.ofSeconds(60);
     Path dataDir;
+    Tls tls;
     final Map<String, String> overrides = new TreeMap<>();
 
     public static Options defaults() {
@@ -316,6 +327,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public Options dataDir(Path dir) {
       this.dataDir = dir;
+      return this;
+    }
+
+    /**
+     * Clients must speak TLS: the client port is an SSL listener with {@code tls}'s key (the broker
+     * talks to itself over it too); a plaintext client is refused. See {@link Tls#generate}.
+     */
+    public Options tls(Tls tls) {
+      this.tls = tls;
       return this;
     }
 
@@ -444,11 +464,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", NODE_ID);
     p.put("controller.quorum.voters", NODE_ID + "@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    String client = options.tls == null ? "PLAINTEXT" : "SSL";
+    p.put("listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", client + "://127.0.0.1:" + port);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("inter.broker.listener.name", client);
+    p.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+    if (options.tls != null) {
+      p.putAll(options.tls.brokerProperties());
+    }
     p.put("log.dirs", dataDir.toString());
     p.put("num.partitions", Integer.toString(options.defaultPartitions));
     // One node: every internal topic must make do with one replica.
@@ -610,6 +634,73 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     BrokerStartException(String what) {
       super("embedded Kafka broker failed to start: " + what);
+    }
+  }
+
+  /**
+   * A self-signed key for {@code 127.0.0.1} / {@code localhost} in a PKCS12 keystore and a
+   * truststore holding its certificate, made with the JDK's keytool (tests and local TLS setups).
+   */
+  public record Tls(Path keystore, Path truststore, String password) {
+
+    /** A new key pair and truststore in {@code dir}, valid for a day. */
+    public static Tls generate(Path dir) {
+      try {
+        Files.createDirectories(dir);
+        Path keystore = dir.resolve("broker.keystore.p12");
+        Path truststore = dir.resolve("client.truststore.p12");
+        Path cert = dir.resolve("broker.crt");
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(
+            new SecureRandom().generateSeed(12));
+        String keytool = Paths.get(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(keytool, "-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048",
+            "-validity", "1", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
+            "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", password,
+            "-keypass", password);
+        run(keytool, "-exportcert", "-alias", "broker", "-keystore", keystore.toString(),
+            "-storepass", password, "-rfc", "-file", cert.toString());
+        run(keytool, "-importcert", "-noprompt", "-alias", "broker", "-file", cert.toString(),
+            "-storetype", "PKCS12", "-keystore", truststore.toString(), "-storepass", password);
+        return new Tls(keystore, truststore, password);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot make a TLS key in " + dir, e);
+      }
+    }
+
+    private static void run(String... command) throws IOException {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      try {
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+          throw new IOException("keytool failed: " + out);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted running keytool", e);
+      }
+    }
+
+    /** Client settings that trust this key: {@code security.protocol=SSL} and the truststore. */
+    public Map<String, String> clientProperties() {
+      Map<String, String> p = new TreeMap<>();
+      p.put("security.protocol", "SSL");
+      p.put("ssl.truststore.location", truststore.toString());
+      p.put("ssl.truststore.password", password);
+      p.put("ssl.truststore.type", "PKCS12");
+      return p;
+    }
+
+    Map<String, String> brokerProperties() {
+      Map<String, String> p = new TreeMap<>();
+      p.put("ssl.keystore.location", keystore.toString());
+      p.put("ssl.keystore.password", password);
+      p.put("ssl.key.password", password);
+      p.put("ssl.keystore.type", "PKCS12");
+      p.put("ssl.truststore.location", truststore.toString());
+      p.put("ssl.truststore.password", password);
+      p.put("ssl.truststore.type", "PKCS12");
+      p.put("ssl.client.auth", "none");
+      return p;
     }
   }
 }

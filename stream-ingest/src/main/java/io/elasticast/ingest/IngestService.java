@@ -16,9 +16,18 @@ public final class IngestService {
 
   public static int run(IngestRunner.Options options, String bootstrapServers,
       Topic<String, AudioChunk> topic, PrintStream err, boolean showProgress) {
+    return run(options, bootstrapServers, java.util.Map.of(), topic, err, showProgress);
+  }
+
+  /** The same with extra client properties (TLS, SASL, ...) passed straight to the producer. */
+  public static int run(IngestRunner.Options options, String bootstrapServers,
+      java.util.Map<String, String> clientProperties, Topic<String, AudioChunk> topic, PrintStream err,
+      boolean showProgress) {
     KafkaChunkSink sink;
     try {
-      sink = new KafkaChunkSink(bootstrapServers, topic);
+      java.util.Properties producer = KafkaChunkSink.producerProperties(bootstrapServers);
+      producer.putAll(clientProperties);
+      sink = new KafkaChunkSink(producer, topic);
     } catch (KafkaException e) {
       err.println("error: cannot create a Kafka producer for " + bootstrapServers + ": "
           + NormaliserService.rootMessage(e));
