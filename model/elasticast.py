@@ -15,7 +15,8 @@ Two forward layouts share the same weights:
   L^2.
 """
 import math
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, fields
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -37,13 +38,31 @@ class ElasticASTConfig:
     max_time_positions: int = 192     # 3072 frames / 16, the paper's longest training input
     token_dropout: float = 0.1        # fraction of tokens dropped per sample, training only
     ln_eps: float = 1e-6              # ViT's LayerNorm eps
+    # None: the standard 1/sqrt(d_head). The authors' released checkpoints were trained without a scale (1.0).
+    attention_scale: Optional[float] = None
+    # True: the pooled vector adds the learned query back (NaViT); the authors' release has no such residual.
+    pool_residual: bool = True
 
     @property
     def freq_positions(self) -> int:
         return self.num_mel_bins // PATCH
 
+    @property
+    def scale(self) -> float:
+        """The factor on q.k in every attention (blocks and pool)."""
+        return 1.0 / math.sqrt(self.d_model // self.heads) if self.attention_scale is None else float(self.attention_scale)
+
     def to_dict(self):
         return asdict(self)
+
+    @classmethod
+    def from_model_json(cls, meta: dict) -> "ElasticASTConfig":
+        """The network model.json describes (keys written by export_onnx.model_json; absent switches keep
+        today's defaults, so a model.json from before they existed still describes its graph)."""
+        names = {f.name for f in fields(cls)}
+        args = {k: meta[k] for k in ("d_model", "depth", "heads", "mlp_ratio", "num_mel_bins", "max_time_positions",
+                                     "ln_eps", "attention_scale", "pool_residual") if k in meta and k in names}
+        return cls(num_classes=len(meta["labels"]), **args)
 
 
 # helpers
@@ -119,11 +138,13 @@ def mask_bias(q_ids, k_ids):
     return (q_ids.unsqueeze(-1) != k_ids.unsqueeze(-2)).float() * MASK_BIAS
 
 
-def attend(q, k, v, bias, d_head: int):
-    """q [.., H, Lq, dh], k/v [.., H, Lk, dh], bias broadcastable to [.., H, Lq, Lk]; standard 1/sqrt(dh) scale
-    (the authors' release omits it)."""
+def attend(q, k, v, bias, scale: float):
+    """q [.., H, Lq, dh], k/v [.., H, Lk, dh], bias broadcastable to [.., H, Lq, Lk]; scores q.k * scale
+    (`ElasticASTConfig.scale`: 1/sqrt(dh) by default; the authors' release uses 1, i.e. no scale)."""
     # scale q (L x dh) rather than the scores (L x L): one fewer pass over the largest tensor
-    scores = torch.matmul(q * (1.0 / math.sqrt(d_head)), k.transpose(-1, -2)) + bias
+    if scale != 1.0:
+        q = q * scale
+    scores = torch.matmul(q, k.transpose(-1, -2)) + bias
     return torch.matmul(torch.softmax(scores, dim=-1), v)
 
 
@@ -154,7 +175,7 @@ class Block(nn.Module):
         super().__init__()
         d = cfg.d_model
         assert d % cfg.heads == 0, f"d_model {d} not divisible by heads {cfg.heads}"
-        self.heads, self.d_head = cfg.heads, d // cfg.heads
+        self.heads, self.d_head, self.scale = cfg.heads, d // cfg.heads, cfg.scale
         self.ln1 = nn.LayerNorm(d, eps=cfg.ln_eps)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
@@ -174,14 +195,14 @@ class Block(nn.Module):
     def forward_rows(self, x, bias):
         """x (B, L, d); bias (B, 1, L, L)."""
         q, k, v = self._split_heads(self.qkv(self.ln1(x)))  # (B, H, L, dh)
-        x = x + self.proj(self._merge_heads(attend(q, k, v, bias, self.d_head)))
+        x = x + self.proj(self._merge_heads(attend(q, k, v, bias, self.scale)))
         return x + self.mlp(self.ln2(x))
 
     def forward_flat(self, x, qkv_index, out_index, bias):
         """x (T, d); qkv_index/out_index from `flat_attention_index`; bias (R, L, L)."""
         heads = self.qkv(self.ln1(x)).reshape(-1, self.d_head)       # (T*3H, dh) real tokens only
         q, k, v = (heads[i] for i in qkv_index)                       # (H, R, L, dh)
-        o = attend(q, k, v, bias, self.d_head)                        # (H, R, L, dh)
+        o = attend(q, k, v, bias, self.scale)                        # (H, R, L, dh)
         o = o.reshape(-1, self.d_head)[out_index].flatten(1)          # (T, d) back to token order
         x = x + self.proj(o)
         return x + self.mlp(self.ln2(x))
@@ -193,7 +214,8 @@ class AttentionPool(nn.Module):
     def __init__(self, cfg: ElasticASTConfig):
         super().__init__()
         d = cfg.d_model
-        self.heads, self.d_head = cfg.heads, d // cfg.heads
+        self.heads, self.d_head, self.scale = cfg.heads, d // cfg.heads, cfg.scale
+        self.residual = cfg.pool_residual
         self.query = nn.Parameter(torch.randn(d) * 0.02)
         self.q = nn.Linear(d, d)
         self.kv = nn.Linear(d, 2 * d)
@@ -205,9 +227,10 @@ class AttentionPool(nn.Module):
         q = self.q(self.query).reshape(H, 1, dh)                       # (H, 1, dh): same query for all samples
         kv = self.kv(x).reshape(-1, 2, H, dh).permute(1, 2, 0, 3)      # (2, H, M, dh)
         bias = mask_bias(window_ids, token_ids).unsqueeze(0)           # (1, N, M)
-        pooled = attend(q, kv[0], kv[1], bias, dh)                         # (H, N, dh)
+        pooled = attend(q, kv[0], kv[1], bias, self.scale)             # (H, N, dh)
         pooled = pooled.permute(1, 0, 2).reshape(-1, H * dh)           # (N, d)
-        return self.proj(pooled) + self.query                          # residual on the query, as NaViT
+        out = self.proj(pooled)
+        return out + self.query if self.residual else out              # residual on the query, as NaViT
 
 
 class ElasticAST(nn.Module):

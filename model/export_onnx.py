@@ -93,10 +93,16 @@ def sha256(path):
     return h.hexdigest()
 
 
-def model_json(cfg: ElasticASTConfig, onnx_file, digest, model_id, mean, std, frame_shifts, recipe):
-    return {
+def model_json(cfg: ElasticASTConfig, onnx_file, digest, model_id, mean, std, frame_shifts, recipe, labels=None,
+               output_activation="softmax", fbank_overrides=None, extra=None):
+    """model.json: what the Java side reads (labels, patch/fbank recipe, mean/std, activation, ...) plus the network's
+    shape and switches (`attention_scale`, `pool_residual`), from which `ElasticASTConfig.from_model_json` rebuilds
+    the network that made the graph. `extra` adds keys (e.g. an import's provenance)."""
+    labels = list(LABELS if labels is None else labels)
+    assert len(labels) == cfg.num_classes, f"{len(labels)} labels for a {cfg.num_classes}-class head"
+    meta = {
         "model_id": model_id,
-        "labels": LABELS,
+        "labels": labels,
         "patch_size": PATCH,
         "num_mel_bins": cfg.num_mel_bins,
         "frame_shifts_ms": frame_shifts,
@@ -105,7 +111,7 @@ def model_json(cfg: ElasticASTConfig, onnx_file, digest, model_id, mean, std, fr
         "mean": mean,
         "std": std,
         "normalisation": "(x - mean) / (2 * std)",
-        "output_activation": "softmax",
+        "output_activation": output_activation,
         "onnx_file": onnx_file,
         "sha256": digest,
         "opset": OPSET,
@@ -115,10 +121,16 @@ def model_json(cfg: ElasticASTConfig, onnx_file, digest, model_id, mean, std, fr
         "d_model": cfg.d_model,
         "depth": cfg.depth,
         "heads": cfg.heads,
+        "mlp_ratio": cfg.mlp_ratio,
+        "ln_eps": cfg.ln_eps,
+        "attention_scale": cfg.scale,
+        "pool_residual": cfg.pool_residual,
         "fbank": {"frame_length_ms": 25, "window_type": "hanning", "htk_compat": True, "use_energy": False,
                   "dither": 0.0, "sample_frequency": 16000, "remove_dc_offset": True, "preemphasis_coefficient": 0.97,
-                  "clip_mean_subtraction": False},
+                  "clip_mean_subtraction": False, **(fbank_overrides or {})},
     }
+    meta.update(extra or {})
+    return meta
 
 
 def fixture(model: ElasticAST, onnx_file, seed=1):

@@ -40,6 +40,20 @@ class ModelConfigUnitTest {
   }
 
   @Test
+  void shouldReadAnImportedCheckpointsConfig() throws IOException {
+    // model/import_checkpoint.py: sigmoid scores, their dataset statistics, switches baked into the graph
+    String imported = JSON.replace("\"softmax\"", "\"sigmoid\"").replace("-4.27", "-4.414")
+        .replace("4.57", "4.905").replace("\"something_new\": 1", "\"attention_scale\": 1.0, "
+            + "\"pool_residual\": false, \"label_ids\": [\"/m/09x0r\"], "
+            + "\"source\": {\"code\": \"JiuFengSC/ElasticAST\"}, \"fbank\": {\"clip_mean_subtraction\": true}");
+    Files.writeString(dir.resolve("model.json"), imported);
+    ModelConfig c = ModelConfig.load(dir);
+    assertThat(c.outputActivation()).isEqualTo(ModelConfig.OutputActivation.SIGMOID);
+    assertThat(c.mean()).isEqualTo(-4.414f);
+    assertThat(c.std()).isEqualTo(4.905f);
+  }
+
+  @Test
   void shouldNameAMissingField() throws IOException {
     Files.writeString(dir.resolve("model.json"), JSON.replace("\"max_time_positions\": 192,", ""));
     assertThatThrownBy(() -> ModelConfig.load(dir)).isInstanceOf(InvalidModelException.class)
