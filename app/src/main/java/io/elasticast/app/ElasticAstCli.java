@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       FeaturesCommand.class,
       ClassifyCommand.class,
       BenchCommand.class,
+      ImportCheckpointCommand.class,
+      ClusterCommand.class,
     })
 public final class ElasticAstCli implements Runnable {
 
