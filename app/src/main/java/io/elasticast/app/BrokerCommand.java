@@ -82,6 +82,6 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
 
   static String[] pipelineTopics() {
     return new String[] {Topics.AUDIO_RAW_NAME, Topics.AUDIO_NORMALISED_NAME, Topics.EVENTS_NAME,
-        Topics.ALERTS_NAME, Topics.DEAD_LETTERS_NAME};
+        Topics.INCIDENTS_NAME, Topics.ALERTS_NAME, Topics.DEAD_LETTERS_NAME};
   }
 }

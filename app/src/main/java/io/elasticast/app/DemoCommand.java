@@ -4,7 +4,10 @@ import io.elasticast.ingest.IngestRunner;
 import io.elasticast.ingest.KafkaChunkSink;
 import io.elasticast.ingest.Ticker;
 import io.elasticast.schemas.ClassificationEvent;
+import io.elasticast.schemas.Incident;
+import io.elasticast.schemas.IncidentState;
 import io.elasticast.schemas.LabelScore;
+import io.elasticast.schemas.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -27,6 +30,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,8 +39,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code elasticast demo}: the whole pipeline on embedded defaults, no Docker: broker, normaliser,
- * job, and the bundled feeds at real-time pace; prints events and alerts as they arrive, then a
- * summary, and shuts everything down.
+ * job, and the bundled feeds at real-time pace; prints events and alerts (incidents of the watched
+ * labels opening and closing) as they arrive, then a summary, and shuts everything down.
  */
 @Command(
     name = "demo",
@@ -60,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--config", description = "Job YAML read over the documented defaults (Kafka settings are the demo's own).")
   Path config;
 
-  @Option(names = "--quiet-events", description = "Print alerts and the summary only.")
+  @Option(names = "--quiet-events", description = "Print alerts (incidents opening and closing) and the summary only.")
   boolean quietEvents;
 
   /** Counted down by Ctrl-C (shutdown hook) or by a test. */
@@ -112,15 +117,22 @@ public final class DemoCommand implements Callable<Integer> {
       EventTable table = new EventTable();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
       long started = System.nanoTime();
-      try (KafkaConsumer<String, ClassificationEvent> consumer = eventConsumer(pipeline)) {
+      Topics topics = pipeline.topics();
+      try (KafkaConsumer<String, byte[]> consumer = consumer(pipeline)) {
+        // one consumer for both topics, so events and alerts print in the order they arrive
         consumer.subscribe(List.of(c.topics.events, c.topics.alerts));
         while (System.nanoTime() < deadline && stop.getCount() > 0) {
-          for (ConsumerRecord<String, ClassificationEvent> r : consumer.poll(Duration.ofMillis(200))) {
-            boolean alert = r.topic().equals(c.topics.alerts);
+          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             long nowMicros = System.currentTimeMillis() * 1000;
-            String line = table.add(r.value(), alert, nowMicros);
-            if (alert || !quietEvents) {
-              out.println(line);
+            if (r.topic().equals(c.topics.alerts)) {
+              out.println(table.addAlert(
+                  topics.alerts.valueSerde().deserializer().deserialize(r.topic(), r.value()), nowMicros));
+            } else {
+              String line = table.add(
+                  topics.events.valueSerde().deserializer().deserialize(r.topic(), r.value()), nowMicros);
+              if (!quietEvents) {
+                out.println(line);
+              }
             }
           }
           out.flush();
@@ -140,14 +152,14 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static KafkaConsumer<String, ClassificationEvent> eventConsumer(LocalPipeline pipeline) {
+  /** Values stay bytes: the events and alerts topics carry different records. */
+  private static KafkaConsumer<String, byte[]> consumer(LocalPipeline pipeline) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    var topic = pipeline.topics().events;
-    return new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /** Copies the bundled clips out of the jar, so ingest reads them like any user's files. */
@@ -169,35 +181,51 @@ public final class DemoCommand implements Callable<Integer> {
     private final List<Long> latenciesMicros = new ArrayList<>();
     private double utilisationSum;
     private long events;
-    private long alerts;
+    private long alertsOpened;
+    private long alertsClosed;
 
     static String header() {
       return String.format("%-12s %-18s %-15s %-6s %-10s %6s %9s", "time", "feed", "window", "shift",
           "label", "score", "latency");
     }
 
-    String add(ClassificationEvent e, boolean alert, long nowMicros) {
+    String add(ClassificationEvent e, long nowMicros) {
       LabelScore top = e.getTopK().isEmpty() ? new LabelScore("?", 0f) : e.getTopK().get(0);
       long latency = nowMicros - e.getWindowEndMicros();
-      if (alert) {
-        alerts++;
-      } else {
-        events++;
-        latenciesMicros.add(latency);
-        utilisationSum += e.getPackStats().getUtilisation();
-      }
+      events++;
+      latenciesMicros.add(latency);
+      utilisationSum += e.getPackStats().getUtilisation();
       double length = (e.getWindowEndMicros() - e.getWindowStartMicros()) / 1e6;
-      return String.format("%-12s %-18s %-15s %-6s %-10s %6.2f %7d ms%s",
+      return String.format("%-12s %-18s %-15s %-6s %-10s %6.2f %7d ms",
           CLOCK.format(Instant.ofEpochMilli(nowMicros / 1000)), e.getStreamId(),
           String.format("%.2f s", length), e.getFrameShiftMs() + "ms", top.getLabel(), top.getScore(),
-          latency / 1000, alert ? "   ALERT " + top.getLabel().toUpperCase() : "");
+          latency / 1000);
+    }
+
+    /** An alert opens or closes: one line each, never one per window. */
+    String addAlert(Incident i, long nowMicros) {
+      String detail;
+      if (i.getState() == IncidentState.CLOSED && i.getEndMicros() != null) {
+        alertsClosed++;
+        detail = String.format("after %.1f s, peak %.2f, mean %.2f over %d windows",
+            (i.getEndMicros() - i.getStartMicros()) / 1e6, i.getPeakScore(), i.getMeanScore(),
+            i.getWindowCount());
+      } else {
+        alertsOpened++;
+        detail = String.format("since %s, peak %.2f",
+            CLOCK.format(Instant.ofEpochMilli(i.getStartMicros() / 1000)), i.getPeakScore());
+      }
+      return String.format("%-12s %-18s ALERT %s %s %s",
+          CLOCK.format(Instant.ofEpochMilli(nowMicros / 1000)), i.getStreamId(),
+          i.getLabel().toUpperCase(), i.getState(), detail);
     }
 
     String summary(double seconds) {
       List<Long> sorted = new ArrayList<>(latenciesMicros);
       sorted.sort(null);
-      return String.format("summary: %d events (%.1f windows/s), %d alerts, end-to-end latency p50 %d ms"
-          + " p99 %d ms, pack utilisation %.2f, over %.0f s", events, events / seconds, alerts,
+      return String.format("summary: %d events (%.1f windows/s), %d alerts opened and %d closed,"
+          + " end-to-end latency p50 %d ms p99 %d ms, pack utilisation %.2f, over %.0f s", events,
+          events / seconds, alertsOpened, alertsClosed,
           percentile(sorted, 0.50) / 1000, percentile(sorted, 0.99) / 1000,
           events == 0 ? 0.0 : utilisationSum / events, seconds);
     }

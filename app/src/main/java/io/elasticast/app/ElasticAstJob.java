@@ -12,18 +12,23 @@ import io.elasticast.featurizer.WindowPolicy;
 import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.PackAndInferOperator;
 import io.elasticast.inference.RejectedWindow;
+import io.elasticast.inference.incidents.IncidentFunction;
+import io.elasticast.inference.incidents.IncidentSettings;
 import io.elasticast.schemas.ClassificationEvent;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
 import io.elasticast.schemas.DeadLetters;
 import io.elasticast.schemas.EventTimeBounds;
+import io.elasticast.schemas.Incident;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -42,9 +47,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * The pipeline: normalised chunks → an entry check (bad records become dead letters with their
- * topic, partition and offset) → per-feed fbank windows → packed inference → events, alerts and
- * dead letters. Sources and sinks are injected (Kafka in production, in-memory in tests), so
- * {@link #build} never creates a connector itself.
+ * topic, partition and offset) → per-feed fbank windows → packed inference → events → per-feed
+ * incidents (alerts: those of the watched labels) and dead letters. Sources and sinks are injected
+ * (Kafka in production, in-memory in tests), so {@link #build} never creates a connector itself.
  */
 public final class ElasticAstJob {
 
@@ -53,14 +58,17 @@ public final class ElasticAstJob {
   private final JobConfig config;
   private final Source<SourcedChunk, ?, ?> chunks;
   private final Sink<ClassificationEvent> events;
-  private final Sink<ClassificationEvent> alerts;
+  private final Sink<Incident> incidents;
+  private final Sink<Incident> alerts;
   private final Sink<DeadLetter> deadLetters;
 
   public ElasticAstJob(JobConfig config, Source<SourcedChunk, ?, ?> chunks,
-      Sink<ClassificationEvent> events, Sink<ClassificationEvent> alerts, Sink<DeadLetter> deadLetters) {
+      Sink<ClassificationEvent> events, Sink<Incident> incidents, Sink<Incident> alerts,
+      Sink<DeadLetter> deadLetters) {
     this.config = config;
     this.chunks = chunks;
     this.events = events;
+    this.incidents = incidents;
     this.alerts = alerts;
     this.deadLetters = deadLetters;
   }
@@ -69,7 +77,8 @@ public final class ElasticAstJob {
   public static ElasticAstJob onKafka(JobConfig config) {
     return new ElasticAstJob(config, kafkaSource(config),
         kafkaSink(config, config.topics.events, ClassificationEvent.class, ClassificationEvent::getStreamId, "events"),
-        kafkaSink(config, config.topics.alerts, ClassificationEvent.class, ClassificationEvent::getStreamId, "alerts"),
+        kafkaSink(config, config.topics.incidents, Incident.class, Incident::getStreamId, "incidents"),
+        kafkaSink(config, config.topics.alerts, Incident.class, Incident::getStreamId, "alerts"),
         kafkaSink(config, config.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq"));
   }
 
@@ -113,7 +122,15 @@ public final class ElasticAstJob {
         .uid("pack-and-infer");
 
     scored.sinkTo(events).name("events-sink").uid("events-sink");
-    scored.getSideOutput(PackAndInferOperator.ALERTS).sinkTo(alerts).name("alerts-sink").uid("alerts-sink");
+
+    // Incidents per feed (and label) from its sliding windows; alerts are those of alerts.labels.
+    SingleOutputStreamOperator<Incident> incidentStream = scored
+        .keyBy(ClassificationEvent::getStreamId)
+        .process(new IncidentFunction(incidentSettings(config)))
+        .returns(IncidentFunction.INCIDENT_TYPE)
+        .name("incidents").uid("incidents");
+    incidentStream.sinkTo(incidents).name("incidents-sink").uid("incidents-sink");
+    incidentStream.getSideOutput(IncidentFunction.ALERTS).sinkTo(alerts).name("alerts-sink").uid("alerts-sink");
     admitted.getSideOutput(ChunkGate.REJECTED)
         .union(windows.getSideOutput(FbankWindowFunction.REJECTED), scored.getSideOutput(PackAndInferOperator.REJECTED)
             .map(ElasticAstJob::deadLetterOf).returns(new AvroTypeInfo<>(DeadLetter.class)))
@@ -147,11 +164,26 @@ public final class ElasticAstJob {
   static InferenceSettings inferenceSettings(JobConfig c) {
     InferenceSettings s = InferenceSettings.defaults(c.modelDir().toString())
         .withBatching(c.inference.maxCallTokens, c.inference.maxDelayMs, c.inference.maxWaiting)
-        .withAlerts(c.alerts.labels, c.alerts.threshold)
+        // alerts are incidents now (IncidentFunction.ALERTS): the per-window alert output stays off
+        .withAlerts(List.of(), InferenceSettings.DEFAULT_ALERT_THRESHOLD)
         .withRuntime(c.inference.threads, c.inference.device.equals("cuda"));
     return new InferenceSettings(s.modelPath(), s.intraOpThreads(), s.cuda(), s.tokenBudget(),
         s.maxDelayMillis(), s.maxWaitingWindows(), c.inference.topK, s.watchLabels(),
         s.alertThreshold(), s.featureScale());
+  }
+
+  static IncidentSettings incidentSettings(JobConfig c) {
+    FeaturizerSettings f = featurizerSettings(c);
+    Map<String, String> perFeed = new HashMap<>();
+    f.perFeedPolicies().forEach((feed, policies) -> perFeed.put(feed, firstSliding(policies)));
+    return new IncidentSettings(c.incidents.rules(), c.incidents.thresholds(),
+        firstSliding(f.policies()), perFeed, Set.copyOf(c.alerts.labels), c.modelDir().toString());
+  }
+
+  /** The policy that drives a feed's incidents: its first sliding one (null: none, no incidents). */
+  static String firstSliding(List<WindowPolicy> policies) {
+    return policies.stream().filter(p -> p.kind() == WindowPolicy.Kind.SLIDING)
+        .map(WindowPolicy::name).findFirst().orElse(null);
   }
 
   static DeadLetter deadLetterOf(RejectedWindow r) {

@@ -297,8 +297,7 @@ public final class FlinkCluster implements AutoCloseable {
     c.put("io.tmp.dirs", Files.createDirectories(workDir.resolve("tmp")).toString());
     c.put("web.tmpdir", workDir.resolve("web").toString());
     c.put("blob.storage.directory", workDir.resolve("blobs").toString());
-    // a job's subtasks spread over the TaskManagers, so losing one is a failure to recover from,
-    // not a spare going away
+    // prefer spreading a job's subtasks over the TaskManagers (Flink does not promise it)
     c.put("cluster.evenly-spread-out-slots", "true");
     // a lost TaskManager is noticed in seconds, not the default minute
     c.put("heartbeat.timeout", "10000");

@@ -214,7 +214,7 @@ public final class JobCommand implements Callable<Integer> {
 
   private void announce(JobConfig c) {
     spec.commandLine().getOut().println("job: " + c.topics.normalised + " -> " + c.topics.events
-        + " / " + c.topics.alerts + " on " + c.kafka.bootstrapServers);
+        + " / " + c.topics.incidents + " / " + c.topics.alerts + " on " + c.kafka.bootstrapServers);
     spec.commandLine().getOut().flush();
   }
 

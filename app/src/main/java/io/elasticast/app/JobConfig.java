@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.elasticast.inference.incidents.IncidentRules;
+import io.elasticast.inference.incidents.IncidentThresholds;
+import io.elasticast.inference.incidents.LabelThresholds;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -31,6 +34,7 @@ public final class JobConfig implements Serializable {
   public Source source = new Source();
   public Featurizer featurizer = new Featurizer();
   public Inference inference = new Inference();
+  public Incidents incidents = new Incidents();
   public Alerts alerts = new Alerts();
   public Sink sink = new Sink();
   public Checkpoints checkpoints = new Checkpoints();
@@ -46,6 +50,7 @@ public final class JobConfig implements Serializable {
   public static final class Topics implements Serializable {
     public String normalised;
     public String events;
+    public String incidents;
     public String alerts;
     public String deadLetters;
   }
@@ -77,9 +82,53 @@ public final class JobConfig implements Serializable {
     public int topK;
   }
 
+  /** See the {@code incidents} section of the defaults file and {@link IncidentRules}. */
+  public static final class Incidents implements Serializable {
+    public float onThreshold;
+    public float offThreshold;
+    public Onset onset = new Onset();
+    public long holdMs;
+    public long minDurationMs;
+    public float updatePeakRise;
+    public Map<String, Thresholds> labels = new LinkedHashMap<>();
+    public Map<String, Map<String, Thresholds>> perFeed = new LinkedHashMap<>();
+
+    public IncidentRules rules() {
+      return new IncidentRules(onset.k, onset.n, holdMs, minDurationMs, updatePeakRise);
+    }
+
+    public IncidentThresholds thresholds() {
+      Map<String, LabelThresholds> byLabel = new LinkedHashMap<>();
+      labels.forEach((label, t) -> byLabel.put(label, Thresholds.of(t)));
+      Map<String, Map<String, LabelThresholds>> byFeed = new LinkedHashMap<>();
+      perFeed.forEach((feed, m) -> {
+        Map<String, LabelThresholds> feedLabels = new LinkedHashMap<>();
+        if (m != null) { // "feed-7:" alone
+          m.forEach((label, t) -> feedLabels.put(label, Thresholds.of(t)));
+        }
+        byFeed.put(feed, feedLabels);
+      });
+      return new IncidentThresholds(LabelThresholds.of(onThreshold, offThreshold), byLabel, byFeed);
+    }
+  }
+
+  public static final class Onset implements Serializable {
+    public int k;
+    public int n;
+  }
+
+  /** An on/off override; an unset side is inherited. */
+  public static final class Thresholds implements Serializable {
+    public Float on;
+    public Float off;
+
+    static LabelThresholds of(Thresholds t) {
+      return t == null ? new LabelThresholds(null, null) : new LabelThresholds(t.on, t.off); // "siren:" alone
+    }
+  }
+
   public static final class Alerts implements Serializable {
     public List<String> labels = new ArrayList<>();
-    public float threshold;
   }
 
   public static final class Sink implements Serializable {
@@ -151,12 +200,31 @@ public final class JobConfig implements Serializable {
       }
       config = mapper().treeToValue(merged, JobConfig.class);
     } catch (UnrecognizedPropertyException e) {
+      String moved = MOVED.get(dottedPath(e));
+      if (moved != null) {
+        throw new IllegalArgumentException(file + ": option " + dottedPath(e) + " was removed: " + moved);
+      }
       throw new IllegalArgumentException(file + ": unknown option '" + e.getPropertyName()
           + "' at " + e.getPathReference() + " (every option is listed in " + DEFAULTS_RESOURCE + ")");
     } catch (IOException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
     return config.validate();
+  }
+
+  /** Options that moved: a file that still sets one gets told where it went. */
+  private static final Map<String, String> MOVED = Map.of(
+      "alerts.threshold", "alerts are the incidents of alerts.labels now; their thresholds are"
+          + " incidents.on-threshold / incidents.off-threshold, or incidents.labels.<label>.on / .off");
+
+  private static String dottedPath(UnrecognizedPropertyException e) {
+    StringBuilder path = new StringBuilder();
+    for (var ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+      }
+    }
+    return path.toString();
   }
 
   /** Checks values that YAML types cannot: clear messages instead of failures deep in the job. */
@@ -179,6 +247,12 @@ public final class JobConfig implements Serializable {
         "checkpoints.storage must name a directory (JobManager memory cannot hold more than a few feeds)");
     require(source.maxEventTimeAheadMs >= 0, "source.max-event-time-ahead-ms must be >= 0");
     require(source.maxChunkMs >= 1, "source.max-chunk-ms must be >= 1");
+    try {
+      incidents.rules();
+      incidents.thresholds();
+    } catch (IllegalArgumentException e) {
+      require(false, "incidents: " + e.getMessage());
+    }
     require(deadLetters.maxValueBytes >= 0 && deadLetters.maxValueBytes <= 900_000,
         "dead-letters.max-value-bytes must be in 0..900000 (the record must fit the broker's 1 MiB default)");
     return this;

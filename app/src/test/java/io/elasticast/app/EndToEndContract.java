@@ -13,6 +13,8 @@ import io.elasticast.ingest.Ticker;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.ClassificationEvent;
 import io.elasticast.schemas.DeadLetter;
+import io.elasticast.schemas.Incident;
+import io.elasticast.schemas.IncidentState;
 import io.elasticast.schemas.Topics;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -111,6 +113,9 @@ abstract class EndToEndContract {
     List<ClassificationEvent> got = readEvents(events);
     assertThat(windowKeys(got)).containsExactlyInAnyOrderElementsOf(expectedWindowKeys(config));
     assertNativeSegmentsMostlyCorrect(got, config);
+    List<Incident> incidents = readIncidents(config.topics.incidents);
+    assertThat(incidents).as("incidents of 30 feeds of labelled clips").isNotEmpty();
+    assertEveryIncidentOpensAndClosesOnce(incidents, readIncidents(config.topics.alerts), config);
   }
 
   /**
@@ -135,7 +140,8 @@ abstract class EndToEndContract {
 
     // Run until a checkpoint has committed some events, then kill the job.
     pipeline.startJob(new ElasticAstJob(config, ReplaySource.of(normalised, 150), sinkOf(config, events),
-        sinkOf(config, events + "-alerts"), dlqOf(config)), withNoRestarts(retain));
+        incidentSinkOf(config, config.topics.incidents), incidentSinkOf(config, config.topics.alerts),
+        dlqOf(config)), withNoRestarts(retain));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     int committed = 0;
     while (committed == 0 && System.nanoTime() < deadline) {
@@ -154,7 +160,8 @@ abstract class EndToEndContract {
     Configuration restore = withNoRestarts(retain);
     restore.set(StateRecoveryOptions.SAVEPOINT_PATH, last.toUri().toString());
     var job = pipeline.startJob(new ElasticAstJob(config, ReplaySource.of(normalised, 150),
-        sinkOf(config, events), sinkOf(config, events + "-alerts"), dlqOf(config)), restore);
+        sinkOf(config, events), incidentSinkOf(config, config.topics.incidents),
+        incidentSinkOf(config, config.topics.alerts), dlqOf(config)), restore);
     job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
 
     List<ClassificationEvent> got = readEvents(events);
@@ -162,6 +169,9 @@ abstract class EndToEndContract {
         beforeRestore, got.size(), last.getFileName());
     assertThat(got).hasSize(expected.size());
     assertThat(windowKeys(got)).containsExactlyInAnyOrderElementsOf(expected);
+    // incident state came back with the checkpoint: none repeated, none left open
+    assertEveryIncidentOpensAndClosesOnce(readIncidents(config.topics.incidents),
+        readIncidents(config.topics.alerts), config);
   }
 
   // ---- the job -------------------------------------------------------------------------------
@@ -169,6 +179,7 @@ abstract class EndToEndContract {
   static JobConfig jobConfig(String eventsTopic) {
     JobConfig c = pipeline.jobConfig(JobConfig.defaults());
     c.topics.events = eventsTopic;
+    c.topics.incidents = eventsTopic + "-incidents";
     c.topics.alerts = eventsTopic + "-alerts";
     c.checkpoints.intervalMs = 500;
     c.sink.transactionalIdPrefix = "e2e-" + eventsTopic;
@@ -195,6 +206,10 @@ abstract class EndToEndContract {
     return ElasticAstJob.kafkaSink(c, topic, ClassificationEvent.class, ClassificationEvent::getStreamId, topic);
   }
 
+  static org.apache.flink.connector.kafka.sink.KafkaSink<Incident> incidentSinkOf(JobConfig c, String topic) {
+    return ElasticAstJob.kafkaSink(c, topic, Incident.class, Incident::getStreamId, topic);
+  }
+
   static org.apache.flink.connector.kafka.sink.KafkaSink<DeadLetter> dlqOf(JobConfig c) {
     return ElasticAstJob.kafkaSink(c, c.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq");
   }
@@ -207,7 +222,8 @@ abstract class EndToEndContract {
 
   static void runToEnd(JobConfig config, Configuration conf) throws Exception {
     var job = pipeline.startJob(new ElasticAstJob(config, boundedSource(), sinkOf(config, config.topics.events),
-        sinkOf(config, config.topics.alerts), dlqOf(config)), withNoRestarts(conf));
+        incidentSinkOf(config, config.topics.incidents), incidentSinkOf(config, config.topics.alerts),
+        dlqOf(config)), withNoRestarts(conf));
     job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
   }
 
@@ -229,6 +245,33 @@ abstract class EndToEndContract {
     Topics topics = Topics.singleObject();
     return KafkaClients.consume(pipeline.bootstrapServers(), topics.events.withName(topic),
         "read_committed", expected, quiet, deadline).stream().map(ConsumerRecord::value).toList();
+  }
+
+  static List<Incident> readIncidents(String topic) {
+    return KafkaClients.consume(pipeline.bootstrapServers(), Topics.singleObject().incidents.withName(topic),
+        "read_committed", Integer.MAX_VALUE, Duration.ofSeconds(2), Duration.ofSeconds(20)).stream()
+        .map(ConsumerRecord::value).toList();
+  }
+
+  /**
+   * The input ends, so every feed falls silent and every incident closes: each has exactly one
+   * OPEN first and one CLOSED last (UPDATEs between), in its feed's partition order; the alerts
+   * are exactly the OPEN and CLOSED records of the watched labels.
+   */
+  static void assertEveryIncidentOpensAndClosesOnce(List<Incident> incidents, List<Incident> alerts,
+      JobConfig config) {
+    Map<String, List<IncidentState>> byId = new java.util.LinkedHashMap<>();
+    incidents.forEach(i -> byId.computeIfAbsent(i.getIncidentId(), k -> new ArrayList<>()).add(i.getState()));
+    System.out.printf("incidents: %d (%d records), alerts: %d records%n", byId.size(), incidents.size(),
+        alerts.size());
+    byId.forEach((id, states) -> {
+      assertThat(states).as(id).startsWith(IncidentState.OPEN).endsWith(IncidentState.CLOSED);
+      assertThat(states.subList(1, states.size() - 1)).as(id).isSubsetOf(IncidentState.UPDATE);
+    });
+    List<Incident> watched = incidents.stream()
+        .filter(i -> config.alerts.labels.contains(i.getLabel()) && i.getState() != IncidentState.UPDATE)
+        .toList();
+    assertThat(alerts).containsExactlyInAnyOrderElementsOf(watched);
   }
 
   /** What identifies a window in an event: feed, event-time span, resolution and length. */

@@ -3,6 +3,9 @@ package io.elasticast.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.elasticast.inference.incidents.IncidentRules;
+import io.elasticast.inference.incidents.IncidentSettings;
+import io.elasticast.inference.incidents.IncidentThresholds;
 import io.elasticast.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ class JobConfigTest {
     JobConfig c = JobConfig.defaults().validate();
     assertThat(c.topics.normalised).isEqualTo(Topics.AUDIO_NORMALISED_NAME);
     assertThat(c.topics.events).isEqualTo(Topics.EVENTS_NAME);
+    assertThat(c.topics.incidents).isEqualTo(Topics.INCIDENTS_NAME);
     assertThat(c.topics.alerts).isEqualTo(Topics.ALERTS_NAME);
     assertThat(c.topics.deadLetters).isEqualTo(Topics.DEAD_LETTERS_NAME);
     assertThat(c.sink.deliveryGuarantee).isEqualTo("exactly-once");
@@ -84,5 +88,68 @@ class JobConfigTest {
     Path f = dir.resolve("job.yaml");
     Files.writeString(f, "dead-letters:\n  max-value-bytes: 2000000\n");
     assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("dead-letters.max-value-bytes");
+  }
+
+  @Test
+  void shouldDefaultIncidentsToTheDocumentedRules() {
+    JobConfig c = JobConfig.defaults().validate();
+    assertThat(c.incidents.rules()).isEqualTo(IncidentRules.defaults());
+    assertThat(c.incidents.thresholds().of("any-feed", "siren"))
+        .isEqualTo(new IncidentThresholds.Resolved(0.6f, 0.4f));
+    assertThat(c.alerts.labels).containsExactly("siren", "alarm");
+    IncidentSettings s = ElasticAstJob.incidentSettings(c);
+    assertThat(s.drivingPolicy("any-feed")).as("the first sliding policy").isEqualTo("sliding-1s/0.5s@10ms");
+    assertThat(s.alertLabels()).containsExactlyInAnyOrder("siren", "alarm");
+  }
+
+  @Test
+  void shouldReadPerLabelAndPerFeedIncidentThresholds(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, """
+        featurizer:
+          per-feed:
+            feed-4s: [segment:0.5s-10s@10ms, sliding:4s/2s@20ms]
+            segments-only: [segment:0.5s-10s@10ms]
+        incidents:
+          onset: {k: 3, n: 5}
+          hold-ms: 3000
+          min-duration-ms: 0
+          labels:
+            siren: {on: 0.7, off: 0.5}
+            alarm: {off: 0.3}
+          per-feed:
+            feed-7: {siren: {on: 0.8}}
+        """);
+    JobConfig c = JobConfig.load(f);
+    assertThat(c.incidents.rules()).isEqualTo(new IncidentRules(3, 5, 3000, 0, 0.1f));
+    IncidentThresholds t = c.incidents.thresholds();
+    assertThat(t.of("feed-1", "siren")).isEqualTo(new IncidentThresholds.Resolved(0.7f, 0.5f));
+    assertThat(t.of("feed-7", "siren")).isEqualTo(new IncidentThresholds.Resolved(0.8f, 0.5f));
+    assertThat(t.of("feed-7", "alarm")).isEqualTo(new IncidentThresholds.Resolved(0.6f, 0.3f));
+    assertThat(t.of("feed-7", "speech")).isEqualTo(new IncidentThresholds.Resolved(0.6f, 0.4f));
+    IncidentSettings s = ElasticAstJob.incidentSettings(c);
+    assertThat(s.drivingPolicy("feed-4s")).isEqualTo("sliding-4s/2s@20ms");
+    assertThat(s.drivingPolicy("segments-only")).as("no sliding policy, no incidents").isNull();
+    assertThat(s.drivingPolicy("feed-1")).isEqualTo("sliding-1s/0.5s@10ms");
+  }
+
+  @Test
+  void shouldRefuseIncidentThresholdsThatCannotWork(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, "incidents:\n  per-feed:\n    feed-7: {siren: {off: 0.9}}\n");
+    assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("incidents")
+        .hasMessageContaining("feed-7").hasMessageContaining("off 0.9");
+    Files.writeString(f, "incidents:\n  onset: {k: 4, n: 3}\n");
+    assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("k <= n");
+    Files.writeString(f, "incidents:\n  labels: {siren: {of: 0.3}}\n");
+    assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("'of'");
+  }
+
+  @Test
+  void shouldSayWhereTheAlertThresholdWent(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("job.yaml");
+    Files.writeString(f, "alerts:\n  threshold: 0.5\n");
+    assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("alerts.threshold")
+        .hasMessageContaining("incidents.on-threshold");
   }
 }

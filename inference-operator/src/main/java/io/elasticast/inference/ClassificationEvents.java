@@ -44,6 +44,7 @@ public final class ClassificationEvents {
         .setModelSha256(modelSha256)
         .setProcessingLatencyMicros(latencyMicros)
         .setPackStats(scored.packStats())
+        .setWindowPolicy(w.policy)
         .build();
   }
 

@@ -23,6 +23,7 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
@@ -37,6 +38,13 @@ import org.apache.flink.util.OutputTag;
  * queue is bounded; a full queue runs a batch inside {@code processElement}, which blocks the
  * input (backpressure), never drops. Alerts (watch list above threshold) and rejected windows
  * (with their reason) go to side outputs.
+ *
+ * <p>Watermarks are held back behind waiting windows: an event leaves with its window's end as
+ * timestamp, so a watermark passed on while its window still waits would make the event late for
+ * event-time logic downstream (the incident operator closes a feed's incidents once its windows
+ * stopped for the hold time; in a backfill the watermark runs many seconds of event time ahead
+ * while a batch fills, and at the end of a bounded input the final watermark would overtake the
+ * last batch).
  */
 public class PackAndInferOperator extends AbstractStreamOperator<ClassificationEvent>
     implements OneInputStreamOperator<SpectrogramWindow, ClassificationEvent>, BoundedOneInput {
@@ -75,6 +83,9 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
   private transient ClassificationEvents events;
   private transient long timerAt;
   private transient Metrics metrics;
+  /** The input's latest watermark, and the latest passed on (never at or after a waiting window). */
+  private transient long inputWatermark;
+  private transient long emittedWatermark;
 
   public PackAndInferOperator(InferenceSettings settings) {
     this.settings = settings;
@@ -111,6 +122,8 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
         settings.alertThreshold());
     metrics = new Metrics();
     timerAt = Long.MAX_VALUE;
+    inputWatermark = Long.MIN_VALUE;
+    emittedWatermark = Long.MIN_VALUE;
     scheduleDeadline();
   }
 
@@ -131,6 +144,7 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
       runBatch(now);
     }
     scheduleDeadline();
+    forwardWatermark();
   }
 
   private void onTimer(long timestamp) throws Exception {
@@ -140,6 +154,30 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
       runBatch(now);
     }
     scheduleDeadline();
+    forwardWatermark();
+  }
+
+  @Override
+  public void processWatermark(Watermark mark) throws Exception {
+    inputWatermark = Math.max(inputWatermark, mark.getTimestamp());
+    forwardWatermark();
+  }
+
+  /** Passes on the input's watermark, but only up to just before the earliest waiting window. */
+  private void forwardWatermark() throws Exception {
+    if (inputWatermark <= emittedWatermark) {
+      return; // nothing held back
+    }
+    long bound = Math.min(inputWatermark, queue.min(w -> eventTimestamp(w.window) - 1, Long.MAX_VALUE));
+    if (bound > emittedWatermark) {
+      emittedWatermark = bound;
+      super.processWatermark(new Watermark(bound));
+    }
+  }
+
+  /** The timestamp an event leaves with: its window's end (ms). */
+  private static long eventTimestamp(SpectrogramWindow w) {
+    return w.endMicros / 1000;
   }
 
   private void scheduleDeadline() {
@@ -165,7 +203,7 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
     for (WindowClassifier.Scored s : outcome.scored()) {
       long latencyMicros = Math.max(0, emitted - arrival.get(s.window())) * 1000;
       ClassificationEvent event = events.event(s, latencyMicros);
-      long timestamp = s.window().endMicros / 1000;
+      long timestamp = eventTimestamp(s.window());
       output.collect(new StreamRecord<>(event, timestamp));
       if (events.isAlert(s)) {
         output.collect(ALERTS, new StreamRecord<>(event, timestamp));
@@ -192,11 +230,12 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
   }
 
   @Override
-  public void endInput() {
+  public void endInput() throws Exception {
     long now = getProcessingTimeService().getCurrentProcessingTime();
     while (!queue.isEmpty()) {
       runBatch(now); // bounded input ends: nothing waits for a deadline that would never fire
     }
+    forwardWatermark();
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * Windows waiting for an inference call. A batch is due when the waiting tokens fill the token
@@ -72,6 +73,15 @@ public final class PackingQueue<T> {
 
   public long tokens() {
     return waitingTokens;
+  }
+
+  /** The smallest {@code key} over the waiting items; {@code ifEmpty} when none wait. */
+  public long min(ToLongFunction<T> key, long ifEmpty) {
+    long min = ifEmpty;
+    for (Waiting<T> w : waiting) {
+      min = Math.min(min, key.applyAsLong(w.item()));
+    }
+    return min;
   }
 
   /** When the oldest waiting item's batch becomes due; Long.MAX_VALUE when nothing waits. */

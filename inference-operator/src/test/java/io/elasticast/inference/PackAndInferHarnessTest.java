@@ -8,6 +8,7 @@ import io.elasticast.schemas.ClassificationEvent;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -185,5 +186,53 @@ class PackAndInferHarnessTest {
       assertThat(rejected.get(0).getValue().sequenceNumber).isZero();
       assertThat(rejected.get(0).getValue().reason).contains("fewer than one");
     }
+  }
+
+  @Test
+  void shouldHoldTheWatermarkBehindWindowsStillWaiting() throws Exception {
+    try (var h = harness(settings())) {
+      h.open();
+      SpectrogramWindow a = oneSecond("a", 3); // [3 s, 3.98 s): leaves with timestamp 3980
+      long aMillis = a.endMicros / 1000;
+      h.processElement(a, 3_000);
+      h.processWatermark(60_000); // a backfill's watermark, far ahead of the waiting window
+      assertThat(watermarks(h)).containsExactly(aMillis - 1);
+      h.setProcessingTime(T0 + DELAY); // the batch runs: the event, then the rest of the watermark
+      assertThat(h.getOutput()).last().isEqualTo(new Watermark(60_000));
+      assertThat(h.extractOutputValues()).singleElement()
+          .satisfies(e -> assertThat(e.getWindowEndMicros()).isEqualTo(a.endMicros));
+      // with nothing waiting, watermarks pass straight through; at the end of input one more
+      h.processWatermark(61_000);
+      h.processElement(oneSecond("b", 70), 70_000);
+      h.processWatermark(Long.MAX_VALUE);
+      assertThat(watermarks(h)).containsExactly(aMillis - 1, 60_000L, 61_000L,
+          oneSecond("b", 70).endMicros / 1000 - 1);
+      h.endInput();
+      assertThat(h.getOutput()).last().isEqualTo(Watermark.MAX_WATERMARK);
+      for (Object o : h.getOutput()) {
+        // no event is behind a watermark that came out before it
+        if (o instanceof StreamRecord<?> r) {
+          assertThat(r.getTimestamp()).isGreaterThan(lastWatermarkBefore(h, o));
+        }
+      }
+    }
+  }
+
+  private static List<Long> watermarks(OneInputStreamOperatorTestHarness<?, ?> h) {
+    return h.getOutput().stream().filter(o -> o instanceof Watermark)
+        .map(o -> ((Watermark) o).getTimestamp()).collect(Collectors.toList());
+  }
+
+  private static long lastWatermarkBefore(OneInputStreamOperatorTestHarness<?, ?> h, Object record) {
+    long last = Long.MIN_VALUE;
+    for (Object o : h.getOutput()) {
+      if (o == record) {
+        return last;
+      }
+      if (o instanceof Watermark w) {
+        last = w.getTimestamp();
+      }
+    }
+    throw new AssertionError("not in the output: " + record);
   }
 }

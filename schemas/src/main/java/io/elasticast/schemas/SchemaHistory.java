@@ -21,7 +21,15 @@ public final class SchemaHistory {
   /** Files of each version, in dependency order (named types before the records that use them). */
   public static final List<String> FILES = List.of(
       "SampleEncoding.avsc", "DeadLetterReason.avsc", "LabelScore.avsc", "PackStats.avsc",
-      "AudioChunk.avsc", "ClassificationEvent.avsc", "DeadLetter.avsc");
+      "IncidentState.avsc", "AudioChunk.avsc", "ClassificationEvent.avsc", "DeadLetter.avsc",
+      "Incident.avsc");
+
+  /**
+   * The version that first released each file not in v1. Versions before it are read without the
+   * file (a missing file of any other version is still an error, so a typo cannot hide a schema).
+   */
+  static final Map<String, String> FIRST_RELEASED_IN = Map.of(
+      "IncidentState.avsc", "v2", "Incident.avsc", "v2");
 
   private SchemaHistory() {}
 
@@ -29,6 +37,9 @@ public final class SchemaHistory {
   public static Map<String, Schema> version(String version) {
     Schema.Parser parser = new Schema.Parser();
     for (String file : FILES) {
+      if (!released(file, version)) {
+        continue;
+      }
       String resource = "history/" + version + "/" + file;
       try (InputStream in = SchemaHistory.class.getResourceAsStream(resource)) {
         if (in == null) {
@@ -42,6 +53,12 @@ public final class SchemaHistory {
     Map<String, Schema> byName = new java.util.TreeMap<>();
     parser.getTypes().forEach((fullName, schema) -> byName.put(schema.getName(), schema));
     return byName;
+  }
+
+  /** Whether {@code version} is at or after the version that first released {@code file}. */
+  static boolean released(String file, String version) {
+    String first = FIRST_RELEASED_IN.get(file);
+    return first == null || VERSIONS.indexOf(version) >= VERSIONS.indexOf(first);
   }
 
   /** Every released version of the named record, oldest first (skipping versions that lack it). */

@@ -33,6 +33,14 @@ class AvroSingleObjectSerdeUnitTest {
   }
 
   @Test
+  void shouldRoundTripIncidentOpenAndClosed() {
+    Incident closed = RecordFixtures.incident();
+    assertThat(roundTrip(Incident.class, closed)).isEqualTo(closed);
+    Incident open = Incident.newBuilder(closed).setState(IncidentState.OPEN).setEndMicros(null).build();
+    assertThat(roundTrip(Incident.class, open)).isEqualTo(open);
+  }
+
+  @Test
   void shouldRoundTripDeadLetter() {
     DeadLetter dl = RecordFixtures.deadLetter();
     assertThat(roundTrip(DeadLetter.class, dl)).isEqualTo(dl);

@@ -34,6 +34,22 @@ final class RecordFixtures {
         .setModelSha256("ab".repeat(32))
         .setProcessingLatencyMicros(12_345)
         .setPackStats(new PackStats(12, 10, 640, 672, 0.95f, 8_000L))
+        .setWindowPolicy("sliding-1s/0.5s@10ms")
+        .build();
+  }
+
+  static Incident incident() {
+    return Incident.newBuilder()
+        .setIncidentId("siren-cam-7/siren/1000000")
+        .setStreamId("siren-cam-7")
+        .setLabel("siren")
+        .setState(IncidentState.CLOSED)
+        .setStartMicros(1_000_000)
+        .setEndMicros(6_500_000L)
+        .setPeakScore(0.97f)
+        .setMeanScore(0.81f)
+        .setWindowCount(11)
+        .setEventTimeMicros(8_500_000)
         .build();
   }
 

@@ -19,7 +19,7 @@ class SchemaCompatibilityUnitTest {
 
   static List<Schema> currentRecords() {
     return List.of(AudioChunk.getClassSchema(), ClassificationEvent.getClassSchema(),
-        DeadLetter.getClassSchema());
+        DeadLetter.getClassSchema(), Incident.getClassSchema());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -39,6 +39,43 @@ class SchemaCompatibilityUnitTest {
       Map<String, Schema> types = SchemaHistory.version(v);
       assertThat(types).containsKeys("AudioChunk", "ClassificationEvent", "DeadLetter");
     }
+  }
+
+  @Test
+  void shouldSkipVersionsReleasedBeforeARecordExisted() {
+    // Incident first ships in v2: v1 is read without it, and only v2 is its history
+    assertThat(SchemaHistory.version("v1")).doesNotContainKeys("Incident", "IncidentState");
+    assertThat(SchemaHistory.version("v2")).containsKeys("Incident", "IncidentState");
+    assertThat(SchemaHistory.previousVersionsOf("Incident")).hasSize(SchemaHistory.VERSIONS.size() - 1);
+    // a file a version should have is still an error when it is missing
+    assertThat(SchemaHistory.released("AudioChunk.avsc", "v1")).isTrue();
+    assertThat(SchemaHistory.released("Incident.avsc", "v1")).isFalse();
+  }
+
+  @Test
+  void shouldReadAnIncidentStateItDoesNotKnowAsUnknown() throws Exception {
+    // a future writer adds a state; this reader must not mistake it for OPEN or CLOSED
+    String json = Incident.getClassSchema().toString()
+        .replace("\"symbols\":[\"UNKNOWN\",\"OPEN\",\"UPDATE\",\"CLOSED\"]",
+            "\"symbols\":[\"UNKNOWN\",\"OPEN\",\"UPDATE\",\"CLOSED\",\"ESCALATED\"]");
+    Schema future = new Schema.Parser().parse(json);
+    assertThat(future.toString()).contains("ESCALATED");
+    Incident written = RecordFixtures.incident();
+    org.apache.avro.generic.GenericRecord generic = new org.apache.avro.generic.GenericData.Record(future);
+    for (Schema.Field f : future.getFields()) {
+      generic.put(f.name(), written.get(f.name()));
+    }
+    generic.put("state", new org.apache.avro.generic.GenericData.EnumSymbol(
+        future.getField("state").schema(), "ESCALATED"));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+    new org.apache.avro.generic.GenericDatumWriter<org.apache.avro.generic.GenericRecord>(future).write(generic, encoder);
+    encoder.flush();
+    var decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null);
+    Incident read = new org.apache.avro.specific.SpecificDatumReader<Incident>(future, Incident.getClassSchema())
+        .read(null, decoder);
+    assertThat(read.getState()).isEqualTo(IncidentState.UNKNOWN);
+    assertThat(read.getIncidentId()).isEqualTo(written.getIncidentId());
   }
 
   @Test
