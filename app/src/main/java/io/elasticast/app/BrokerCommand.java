@@ -60,10 +60,7 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
     try (StopOnSignal signals = new StopOnSignal("broker", stop, Duration.ofSeconds(60)); broker) {
       if (createTopics) {
         // idempotent: on a kept data dir they are there from the last run, and stay as they were
-        Map<String, Integer> topics = new LinkedHashMap<>();
-        for (String t : pipelineTopics()) {
-          topics.put(t, partitions);
-        }
+        Map<String, Integer> topics = pipelineTopics(partitions);
         broker.createTopics(topics);
         out.println("topics: " + String.join(", ", topics.keySet()));
       }
@@ -78,6 +75,15 @@ public final class BrokerCommand implements java.util.concurrent.Callable<Intege
       out.flush();
     }
     return 0;
+  }
+
+  /** The pipeline's topics, each with {@code partitions} partitions, in creation order. */
+  static Map<String, Integer> pipelineTopics(int partitions) {
+    Map<String, Integer> topics = new LinkedHashMap<>();
+    for (String t : pipelineTopics()) {
+      topics.put(t, partitions);
+    }
+    return topics;
   }
 
   static String[] pipelineTopics() {

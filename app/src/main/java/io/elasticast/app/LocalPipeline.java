@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -78,10 +77,7 @@ public final class LocalPipeline implements AutoCloseable {
   }
 
   private void createTopics() {
-    Map<String, Integer> names = new LinkedHashMap<>();
-    for (String t : BrokerCommand.pipelineTopics()) {
-      names.put(t, PARTITIONS);
-    }
+    Map<String, Integer> names = BrokerCommand.pipelineTopics(PARTITIONS);
     List<NewTopic> topics = names.entrySet().stream()
         .map(e -> new NewTopic(e.getKey(), e.getValue(), (short) 1)).toList();
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {

@@ -9,7 +9,6 @@ import io.elasticast.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,11 +42,7 @@ class FlinkClusterIT {
   void shouldKeepEveryWindowExactlyOnceWhenATaskManagerIsKilled(@TempDir Path tmp) throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
         EmbeddedKafkaBroker.Options.defaults().defaultPartitions(4))) {
-      Map<String, Integer> topics = new LinkedHashMap<>();
-      for (String t : BrokerCommand.pipelineTopics()) {
-        topics.put(t, 4);
-      }
-      broker.createTopics(topics);
+      broker.createTopics(BrokerCommand.pipelineTopics(4));
       Topics t = Topics.singleObject();
       Map<String, List<AudioChunk>> feeds = JobProcessFixtures.feeds(FEEDS, CHUNKS);
       JobConfig config = JobConfig.load(JobProcessFixtures.jobConfig(tmp, broker.bootstrapServers(), "cluster-it"));

@@ -9,7 +9,6 @@ import io.elasticast.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,11 +40,7 @@ class JobResumeIT {
       throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
         EmbeddedKafkaBroker.Options.defaults().defaultPartitions(4))) {
-      Map<String, Integer> topics = new LinkedHashMap<>();
-      for (String t : BrokerCommand.pipelineTopics()) {
-        topics.put(t, 4);
-      }
-      broker.createTopics(topics);
+      broker.createTopics(BrokerCommand.pipelineTopics(4));
       Map<String, List<AudioChunk>> feeds = JobProcessFixtures.feeds(FEEDS, CHUNKS);
       Path config = JobProcessFixtures.jobConfig(tmp, broker.bootstrapServers(), "resume-it");
       Topics t = Topics.singleObject();

@@ -8,7 +8,6 @@ import io.elasticast.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,17 +39,11 @@ class TlsPipelineIT {
     EmbeddedKafkaBroker.Tls tls = EmbeddedKafkaBroker.Tls.generate(tmp.resolve("tls"));
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
         EmbeddedKafkaBroker.Options.defaults().defaultPartitions(2).tls(tls))) {
-      Map<String, Integer> topics = new LinkedHashMap<>();
-      for (String t : BrokerCommand.pipelineTopics()) {
-        topics.put(t, 2);
-      }
-      broker.createTopics(topics);
+      broker.createTopics(BrokerCommand.pipelineTopics(2));
       Path config = JobProcessFixtures.jobConfig(tmp, broker.bootstrapServers(), "tls-it");
-      StringBuilder yaml = new StringBuilder(Files.readString(config)).append("\n");
       // the job YAML's kafka section gets the TLS settings (merged over the defaults)
-      String text = yaml.toString().replace("kafka:\n", "kafka:\n  properties:\n"
-          + tlsYaml(broker.clientProperties()));
-      Files.writeString(config, text);
+      Files.writeString(config, Files.readString(config).replace("kafka:\n", "kafka:\n  properties:\n"
+          + tlsYaml(broker.clientProperties())));
 
       Path clip = DemoCommand.extractDemoAudio(tmp.resolve("clips")).resolve("alarm.wav");
       Path cli = Files.createDirectories(tmp.resolve("cli"));
