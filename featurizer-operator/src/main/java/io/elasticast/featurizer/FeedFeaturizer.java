@@ -263,6 +263,7 @@ public final class FeedFeaturizer {
   // ---- frames and windows
 
   private void feed(float[] samples, int offset, int length, Consumer<SpectrogramWindow> out) {
+    addLevel(samples, offset, length);
     for (int s = 0; s < streams.length; s++) {
       ScaleState scale = state.scales[s];
       streams[s].accept(samples, offset, length, (index, values, off) -> append(scale, index, values, off));
@@ -384,6 +385,8 @@ public final class FeedFeaturizer {
       scale.frames = new float[0];
     }
     state.zeroFilled = new long[0];
+    state.levelFirstBlock = 0;
+    state.levelBlocks = new float[0];
     state.samplesSeen = 0;
     state.started = false;
   }
@@ -397,9 +400,11 @@ public final class FeedFeaturizer {
     long startSample = startFrame * extractor.windowShift();
     long endSample = (startFrame + frames - 1) * extractor.windowShift() + extractor.windowSize();
     PolicyState ps = state.policies[p];
-    out.accept(new SpectrogramWindow(streamId, ps.nextWindowSequence++, policy.name(),
-        micros(startSample), micros(endSample), policy.frameShiftMs(), frames, bins,
-        overlapsZeroFill(startSample, endSample), data));
+    SpectrogramWindow window = new SpectrogramWindow(streamId, ps.nextWindowSequence++,
+        policy.name(), micros(startSample), micros(endSample), policy.frameShiftMs(), frames, bins,
+        overlapsZeroFill(startSample, endSample), data);
+    window.levelDbfs = (float) levelDbfs(startSample, endSample);
+    out.accept(window);
     state.stats.windows++;
   }
 
@@ -445,6 +450,84 @@ public final class FeedFeaturizer {
     if (keep > 0) {
       state.zeroFilled = Arrays.copyOfRange(z, keep, z.length);
     }
+    pruneLevel(keptFromSample);
+  }
+
+  // ---- level
+
+  /**
+   * Samples per level block (1 ms). Every window starts and ends on a multiple of 16 samples
+   * (frame shifts are whole milliseconds, the frame is 25 ms), so a window covers whole blocks and
+   * its level is exact.
+   */
+  static final int LEVEL_BLOCK = 16;
+
+  /**
+   * Adds samples to the level blocks one by one, in order, so the sums (and so the levels) are
+   * the same however the audio was cut into chunks.
+   */
+  private void addLevel(float[] samples, int offset, int length) {
+    if (state.levelBlocks == null) {
+      state.levelBlocks = new float[0];
+      state.levelFirstBlock = state.samplesSeen / LEVEL_BLOCK;
+    }
+    if (length == 0) {
+      return;
+    }
+    long lastBlock = (state.samplesSeen + length - 1) / LEVEL_BLOCK - state.levelFirstBlock;
+    if (lastBlock >= state.levelBlocks.length) {
+      // exact size: the blocks are checkpointed with the feed, spare capacity would be too
+      state.levelBlocks = Arrays.copyOf(state.levelBlocks, (int) lastBlock + 1);
+    }
+    long position = state.samplesSeen;
+    for (int i = offset; i < offset + length; i++, position++) {
+      int block = (int) (position / LEVEL_BLOCK - state.levelFirstBlock);
+      if (block < 0) {
+        continue; // restored mid-run without level blocks: the level starts at the next block
+      }
+      float v = samples[i];
+      state.levelBlocks[block] += v * v;
+    }
+  }
+
+  /**
+   * The RMS level of samples [from, to) of the run (an edge block that the range only partly
+   * covers counts in proportion). NaN where no block covers the range.
+   */
+  private double levelDbfs(long from, long to) {
+    float[] blocks = state.levelBlocks;
+    if (blocks == null) {
+      return Double.NaN;
+    }
+    double energy = 0;
+    long covered = 0;
+    long firstSample = state.levelFirstBlock * LEVEL_BLOCK;
+    for (long b = Math.max(0, (from - firstSample) / LEVEL_BLOCK); b < blocks.length; b++) {
+      long start = firstSample + b * LEVEL_BLOCK;
+      long end = Math.min(start + LEVEL_BLOCK, state.samplesSeen);
+      if (start >= to || end <= start) {
+        break;
+      }
+      long overlap = Math.min(end, to) - Math.max(start, from);
+      if (overlap > 0) {
+        energy += blocks[(int) b] * overlap / (end - start);
+        covered += overlap;
+      }
+    }
+    return covered == 0 ? Double.NaN : AudioLevel.dbfsOfMeanSquare(energy / covered);
+  }
+
+  /** Drops the blocks that end before every sample still needed. */
+  private void pruneLevel(long keptFromSample) {
+    if (state.levelBlocks == null) {
+      return;
+    }
+    long keepBlock = Math.min(keptFromSample, state.samplesSeen) / LEVEL_BLOCK;
+    int drop = (int) Math.min(state.levelBlocks.length, keepBlock - state.levelFirstBlock);
+    if (drop > 0) {
+      state.levelBlocks = Arrays.copyOfRange(state.levelBlocks, drop, state.levelBlocks.length);
+      state.levelFirstBlock += drop;
+    }
   }
 
   // ---- state layout
@@ -478,6 +561,8 @@ public final class FeedFeaturizer {
       state.policies[p].policy = policies.get(p).name();
     }
     state.zeroFilled = new long[0];
+    state.levelFirstBlock = 0;
+    state.levelBlocks = new float[0];
     state.samplesSeen = 0;
     state.started = false;
   }

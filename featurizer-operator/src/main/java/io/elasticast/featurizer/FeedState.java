@@ -33,6 +33,13 @@ public class FeedState {
   public PolicyState[] policies = new PolicyState[0];
   /** Zero-filled sample ranges of the current run as [start, end) pairs, oldest first. */
   public long[] zeroFilled = new long[0];
+  /**
+   * Sum of squares of the run's samples per block of {@code FeedFeaturizer.LEVEL_BLOCK} samples,
+   * from block {@code levelFirstBlock} on (the last block fills as samples arrive): a window's level
+   * is read from them. Null in state restored from before they were kept.
+   */
+  public long levelFirstBlock;
+  public float[] levelBlocks = new float[0];
   public FeedStats stats = new FeedStats();
 
   public FeedState() {}

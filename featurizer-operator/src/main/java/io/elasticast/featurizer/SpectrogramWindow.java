@@ -26,6 +26,11 @@ public class SpectrogramWindow {
   public boolean gapFilled;
   /** [frames * bins], frame-major. */
   public float[] data;
+  /**
+   * RMS level of the samples the window covers, in dB relative to full scale (see
+   * {@link AudioLevel}); NaN when not measured.
+   */
+  public float levelDbfs = Float.NaN;
 
   public SpectrogramWindow() {}
 
@@ -58,7 +63,8 @@ public class SpectrogramWindow {
     }
     return sequenceNumber == w.sequenceNumber && startMicros == w.startMicros
         && endMicros == w.endMicros && frameShiftMs == w.frameShiftMs && frames == w.frames
-        && bins == w.bins && gapFilled == w.gapFilled && Objects.equals(streamId, w.streamId)
+        && bins == w.bins && gapFilled == w.gapFilled
+        && Float.compare(levelDbfs, w.levelDbfs) == 0 && Objects.equals(streamId, w.streamId)
         && Objects.equals(policy, w.policy) && Arrays.equals(data, w.data);
   }
 

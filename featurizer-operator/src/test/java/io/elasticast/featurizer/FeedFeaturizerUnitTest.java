@@ -1,6 +1,7 @@
 package io.elasticast.featurizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.elasticast.featurizer.FeaturizerSettings.GapPolicy;
 import java.util.ArrayList;
@@ -63,6 +64,33 @@ class FeedFeaturizerUnitTest {
       // policies interleave differently with chunking; each policy's own sequence is identical
       assertThat(byPolicy(out)).as("trial %d", trial).isEqualTo(byPolicy(reference));
     }
+  }
+
+  @Test
+  void shouldMeasureEachWindowsLevelFromTheSamplesItCovers() {
+    // 1 s of a 0.5-amplitude tone (mean square 0.125: -9.03 dBFS), then 1 s of digital silence
+    float[] tone = new float[RATE];
+    for (int i = 0; i < RATE; i++) {
+      tone[i] = (float) (0.5 * Math.sin(2 * Math.PI * 440 * i / RATE));
+    }
+    float[] audio = AudioFixtures.concat(tone, AudioFixtures.silence(1.0));
+    List<SpectrogramWindow> windows = run(settings(WindowPolicy.sliding(0.5, 0.5, 10)), audio, 1_600);
+
+    // windows start every 0.5 s: two inside the tone, one across the edge, one silent
+    assertThat(windows).hasSize(4);
+    assertThat(windows.get(0).levelDbfs).isCloseTo(-9.03f, within(0.05f));
+    assertThat(windows.get(1).levelDbfs).isCloseTo(-9.03f, within(0.05f));
+    // 0.5 s starting at 1.0 s covers silence only (its 15 ms frame tail ends at 1.495 s)
+    assertThat(windows.get(2).levelDbfs).isEqualTo((float) AudioLevel.FLOOR_DBFS);
+    assertThat(windows.get(3).levelDbfs).isEqualTo((float) AudioLevel.FLOOR_DBFS);
+
+    // a window half over the tone is 3 dB below it: starts at 0.75 s with a 0.5 s length
+    List<SpectrogramWindow> shifted = run(settings(WindowPolicy.sliding(0.5, 0.25, 10)), audio, 700);
+    SpectrogramWindow straddling = shifted.stream().filter(w -> w.startMicros - T0 == 750_000L)
+        .findFirst().orElseThrow();
+    double toneShare = (1_000_000.0 - 750_000) / (straddling.endMicros - straddling.startMicros);
+    assertThat((double) straddling.levelDbfs)
+        .isCloseTo(10 * Math.log10(0.125 * toneShare), within(0.1));
   }
 
   @Test

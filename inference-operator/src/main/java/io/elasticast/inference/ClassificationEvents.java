@@ -45,6 +45,7 @@ public final class ClassificationEvents {
         .setProcessingLatencyMicros(latencyMicros)
         .setPackStats(scored.packStats())
         .setWindowPolicy(w.policy)
+        .setLevelDbfs(Float.isNaN(w.levelDbfs) ? null : w.levelDbfs)
         .build();
   }
 
