@@ -127,8 +127,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         ingest.stop();
         sink.close();
         return new Result(counted / elapsed, n * expectedWindowsPerFeedSecond(c),
-            DemoCommand.EventTable.percentile(latencies, 0.5) / 1000,
-            DemoCommand.EventTable.percentile(latencies, 0.99) / 1000, cpu, heapMax);
+            io.elasticast.app.live.FeedBoard.percentile(latencies, 0.5) / 1000,
+            io.elasticast.app.live.FeedBoard.percentile(latencies, 0.99) / 1000, cpu, heapMax);
       }
     }
   }

@@ -1,13 +1,15 @@
 package io.elasticast.app;
 
+import io.elasticast.app.live.FeedBoard;
+import io.elasticast.app.live.LiveWatch;
+import io.elasticast.app.live.WatchTerminal;
+import io.elasticast.app.live.WatchView;
 import io.elasticast.ingest.IngestRunner;
 import io.elasticast.ingest.KafkaChunkSink;
 import io.elasticast.ingest.Ticker;
 import io.elasticast.schemas.ClassificationEvent;
-import io.elasticast.schemas.Incident;
 import io.elasticast.schemas.IncidentState;
 import io.elasticast.schemas.LabelScore;
-import io.elasticast.schemas.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -19,19 +21,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -39,8 +35,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code elasticast demo}: the whole pipeline on embedded defaults, no Docker: broker, normaliser,
- * job, and the bundled feeds at real-time pace; prints events and alerts (incidents of the watched
- * labels opening and closing) as they arrive, then a summary, and shuts everything down.
+ * job, and the bundled feeds at real-time pace; shows the same view as {@code watch} (a line per
+ * incident opening or closing, a per-feed status table; {@code --events}: a line per window), then
+ * a summary, and shuts everything down.
  */
 @Command(
     name = "demo",
@@ -65,8 +62,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--config", description = "Job YAML read over the documented defaults (Kafka settings are the demo's own).")
   Path config;
 
-  @Option(names = "--quiet-events", description = "Print alerts (incidents opening and closing) and the summary only.")
-  boolean quietEvents;
+  @Option(names = "--events", description = "Print every window's labels as it is scored, instead of the incident view.")
+  boolean events;
+
+  @Option(names = "--plain", description = "No in-place redraw of the status table (automatic when not on a terminal).")
+  boolean plain;
 
   /** Counted down by Ctrl-C (shutdown hook) or by a test. */
   final CountDownLatch stop = new CountDownLatch(1);
@@ -102,9 +102,6 @@ public final class DemoCommand implements Callable<Integer> {
           (System.nanoTime() - t0) / 1e9);
       out.printf("feeding %d live feeds from %s for %d s (Ctrl-C stops early)%n%n", feeds,
           String.join(", ", DEMO_CLIPS), durationSeconds);
-      out.println(EventTable.header());
-      out.flush();
-
       KafkaChunkSink chunkSink = new KafkaChunkSink(pipeline.bootstrapServers(), pipeline.topics().audioRaw);
       IngestRunner ingest = new IngestRunner(
           new IngestRunner.Options(List.of(audio.toString()), feeds, true, true,
@@ -114,34 +111,40 @@ public final class DemoCommand implements Callable<Integer> {
       ingestThread.setDaemon(true);
       ingestThread.start();
 
+      Set<String> alertLabels = new HashSet<>(c.alerts.labels);
+      FeedBoard board = new FeedBoard();
+      WatchView view = new WatchView(null, null, alertLabels);
+      boolean ansi = !events && !plain && WatchTerminal.onTerminal();
+      // --events: every window is a line, the table only at the end; without a terminal the
+      // table is printed every 10 s
+      WatchTerminal terminal = new WatchTerminal(out, ansi,
+          events ? Long.MAX_VALUE / 4 : TimeUnit.SECONDS.toMillis(10),
+          ansi ? WatchTerminal.columns() : Integer.MAX_VALUE);
       EventTable table = new EventTable();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
+      if (events) {
+        terminal.incident(EventTable.header());
+      }
+      long[] alertsOpened = new long[1];
       long started = System.nanoTime();
-      Topics topics = pipeline.topics();
-      try (KafkaConsumer<String, byte[]> consumer = consumer(pipeline)) {
-        // one consumer for both topics, so events and alerts print in the order they arrive
-        consumer.subscribe(List.of(c.topics.events, c.topics.alerts));
-        while (System.nanoTime() < deadline && stop.getCount() > 0) {
-          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            long nowMicros = System.currentTimeMillis() * 1000;
-            if (r.topic().equals(c.topics.alerts)) {
-              out.println(table.addAlert(
-                  topics.alerts.valueSerde().deserializer().deserialize(r.topic(), r.value()), nowMicros));
-            } else {
-              String line = table.add(
-                  topics.events.valueSerde().deserializer().deserialize(r.topic(), r.value()), nowMicros);
-              if (!quietEvents) {
-                out.println(line);
-              }
+      try (LiveWatch watch = new LiveWatch(WatchCommand.source(c, pipeline.bootstrapServers(), true),
+          board, view, terminal,
+          i -> {
+            if (i.getState() == IncidentState.OPEN && alertLabels.contains(i.getLabel().toString())) {
+              alertsOpened[0]++;
             }
-          }
-          out.flush();
-        }
+          },
+          e -> {
+            if (events) {
+              terminal.incident(table.add(e, System.currentTimeMillis() * 1000));
+            }
+          })) {
+        watch.run(stop, started + TimeUnit.SECONDS.toNanos(durationSeconds), 1000);
       }
       double seconds = (System.nanoTime() - started) / 1e9;
       ingest.requestStop();
       out.println();
-      out.println(table.summary(seconds));
+      out.println(summary(board.snapshot(System.currentTimeMillis() * 1000).figures(),
+          alertsOpened[0], seconds));
       out.println("shutting down: job, normaliser, broker ...");
       out.flush();
       ingest.stop();
@@ -152,14 +155,17 @@ public final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Values stay bytes: the events and alerts topics carry different records. */
-  private static KafkaConsumer<String, byte[]> consumer(LocalPipeline pipeline) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "demo-" + UUID.randomUUID());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+  /**
+   * The last lines of a demo: volume, incidents, latency (a window's last sample to its event
+   * read here, so with exactly-once it includes the wait for the next checkpoint), alert latency
+   * (the window that confirmed an onset to its OPEN record read here) and pack utilisation.
+   */
+  static String summary(FeedBoard.Figures f, long alertsOpened, double seconds) {
+    return String.format("summary: %d events (%.1f windows/s), %d incidents opened and %d closed"
+        + " (%d alerts), end-to-end latency p50 %d ms p99 %d ms, alert latency p50 %d ms p99 %d ms,"
+        + " pack utilisation %.2f, dead letters %d, over %.0f s", f.events(), f.events() / seconds,
+        f.incidentsOpened(), f.incidentsClosed(), alertsOpened, f.latencyP50Ms(), f.latencyP99Ms(),
+        f.alertLatencyP50Ms(), f.alertLatencyP99Ms(), f.packUtilisation(), f.deadLetters(), seconds);
   }
 
   /** Copies the bundled clips out of the jar, so ingest reads them like any user's files. */
@@ -176,70 +182,22 @@ public final class DemoCommand implements Callable<Integer> {
     return dir;
   }
 
-  /** Formats events as table rows and keeps the numbers for the summary. */
+  /** Formats events as table rows ({@code --events}). */
   static final class EventTable {
-    private final List<Long> latenciesMicros = new ArrayList<>();
-    private double utilisationSum;
-    private long events;
-    private long alertsOpened;
-    private long alertsClosed;
 
     static String header() {
-      return String.format("%-12s %-18s %-15s %-6s %-10s %6s %9s", "time", "feed", "window", "shift",
-          "label", "score", "latency");
+      return String.format("%-12s %-18s %-15s %-6s %-10s %6s %8s %9s", "time", "feed", "window",
+          "shift", "label", "score", "dBFS", "latency");
     }
 
     String add(ClassificationEvent e, long nowMicros) {
       LabelScore top = e.getTopK().isEmpty() ? new LabelScore("?", 0f) : e.getTopK().get(0);
       long latency = nowMicros - e.getWindowEndMicros();
-      events++;
-      latenciesMicros.add(latency);
-      utilisationSum += e.getPackStats().getUtilisation();
       double length = (e.getWindowEndMicros() - e.getWindowStartMicros()) / 1e6;
-      return String.format("%-12s %-18s %-15s %-6s %-10s %6.2f %7d ms",
+      return String.format("%-12s %-18s %-15s %-6s %-10s %6.2f %8s %7d ms",
           CLOCK.format(Instant.ofEpochMilli(nowMicros / 1000)), e.getStreamId(),
           String.format("%.2f s", length), e.getFrameShiftMs() + "ms", top.getLabel(), top.getScore(),
-          latency / 1000);
-    }
-
-    /** An alert opens or closes: one line each, never one per window. */
-    String addAlert(Incident i, long nowMicros) {
-      String detail;
-      if (i.getState() == IncidentState.CLOSED && i.getEndMicros() != null) {
-        alertsClosed++;
-        detail = String.format("after %.1f s, peak %.2f, mean %.2f over %d windows",
-            (i.getEndMicros() - i.getStartMicros()) / 1e6, i.getPeakScore(), i.getMeanScore(),
-            i.getWindowCount());
-      } else {
-        alertsOpened++;
-        detail = String.format("since %s, peak %.2f",
-            CLOCK.format(Instant.ofEpochMilli(i.getStartMicros() / 1000)), i.getPeakScore());
-      }
-      return String.format("%-12s %-18s ALERT %s %s %s",
-          CLOCK.format(Instant.ofEpochMilli(nowMicros / 1000)), i.getStreamId(),
-          i.getLabel().toUpperCase(), i.getState(), detail);
-    }
-
-    String summary(double seconds) {
-      List<Long> sorted = new ArrayList<>(latenciesMicros);
-      sorted.sort(null);
-      return String.format("summary: %d events (%.1f windows/s), %d alerts opened and %d closed,"
-          + " end-to-end latency p50 %d ms p99 %d ms, pack utilisation %.2f, over %.0f s", events,
-          events / seconds, alertsOpened, alertsClosed,
-          percentile(sorted, 0.50) / 1000, percentile(sorted, 0.99) / 1000,
-          events == 0 ? 0.0 : utilisationSum / events, seconds);
-    }
-
-    long events() {
-      return events;
-    }
-
-    static long percentile(List<Long> sorted, double q) {
-      if (sorted.isEmpty()) {
-        return 0;
-      }
-      int i = (int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1);
-      return sorted.get(Math.max(0, i));
+          e.getLevelDbfs() == null ? "-" : String.format("%.1f", e.getLevelDbfs()), latency / 1000);
     }
   }
 }

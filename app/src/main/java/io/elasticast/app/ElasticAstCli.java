@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       ImportCheckpointCommand.class,
       ClusterCommand.class,
+      WatchCommand.class,
     })
 public final class ElasticAstCli implements Runnable {
 
