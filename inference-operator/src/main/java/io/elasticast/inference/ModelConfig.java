@@ -6,12 +6,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the serving side needs to know about an exported model, read from the {@code model.json}
  * that {@code model/export_onnx.py} writes next to the {@code .onnx} file. Field names follow the
- * file (snake_case); unknown fields are ignored so the export can grow.
+ * file (snake_case); unknown fields are ignored so the export can grow. {@code thresholds}
+ * (optional): per label, the score at which the model's trainer found it present, chosen on
+ * validation data; incidents open at it unless the job configures the label's own.
  */
 public record ModelConfig(
     Path directory,
@@ -31,7 +35,8 @@ public record ModelConfig(
     List<String> outputs,
     int dModel,
     int depth,
-    int heads) {
+    int heads,
+    Map<String, Float> thresholds) {
 
   public static final String FILE_NAME = "model.json";
   /** The input names of the serving contract, in the order the graph declares them. */
@@ -116,7 +121,31 @@ public record ModelConfig(
         root.has("outputs") ? names(root.get("outputs")) : List.of(CONTRACT_OUTPUT),
         root.path("d_model").asInt(0),
         root.path("depth").asInt(0),
-        root.path("heads").asInt(0));
+        root.path("heads").asInt(0),
+        thresholds(root.get("thresholds"), labels));
+  }
+
+  private static Map<String, Float> thresholds(JsonNode node, List<String> labels) {
+    Map<String, Float> out = new LinkedHashMap<>();
+    if (node == null || node.isNull()) {
+      return Map.of();
+    }
+    if (!node.isObject()) {
+      throw new IllegalArgumentException("thresholds must be an object of label: score");
+    }
+    node.fields().forEachRemaining(e -> {
+      if (!labels.contains(e.getKey())) {
+        throw new IllegalArgumentException("thresholds names label '" + e.getKey()
+            + "', which is not one of the model's labels " + labels);
+      }
+      double t = e.getValue().asDouble(Double.NaN);
+      if (!e.getValue().isNumber() || !(t > 0 && t < 1)) {
+        throw new IllegalArgumentException("threshold of " + e.getKey() + " must be a number in (0, 1), got "
+            + e.getValue());
+      }
+      out.put(e.getKey(), (float) t);
+    });
+    return Map.copyOf(out);
   }
 
   public Path onnxPath() {

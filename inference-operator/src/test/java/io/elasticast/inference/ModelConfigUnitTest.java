@@ -54,6 +54,22 @@ class ModelConfigUnitTest {
   }
 
   @Test
+  void shouldReadPerLabelThresholdsAndRefuseBadOnes() throws IOException {
+    Files.writeString(dir.resolve("model.json"), JSON);
+    assertThat(ModelConfig.load(dir).thresholds()).as("optional").isEmpty();
+    Files.writeString(dir.resolve("model.json"),
+        JSON.replace("\"something_new\": 1", "\"thresholds\": {\"siren\": 0.35, \"speech\": 0.5}"));
+    assertThat(ModelConfig.load(dir).thresholds()).containsEntry("siren", 0.35f).containsEntry("speech", 0.5f);
+    Files.writeString(dir.resolve("model.json"),
+        JSON.replace("\"something_new\": 1", "\"thresholds\": {\"dog\": 0.35}"));
+    assertThatThrownBy(() -> ModelConfig.load(dir)).isInstanceOf(InvalidModelException.class)
+        .hasMessageContaining("label 'dog'");
+    Files.writeString(dir.resolve("model.json"),
+        JSON.replace("\"something_new\": 1", "\"thresholds\": {\"siren\": 1.5}"));
+    assertThatThrownBy(() -> ModelConfig.load(dir)).hasMessageContaining("threshold of siren");
+  }
+
+  @Test
   void shouldNameAMissingField() throws IOException {
     Files.writeString(dir.resolve("model.json"), JSON.replace("\"max_time_positions\": 192,", ""));
     assertThatThrownBy(() -> ModelConfig.load(dir)).isInstanceOf(InvalidModelException.class)
