@@ -14,7 +14,6 @@ import io.elasticast.inference.PackAndInferOperator;
 import io.elasticast.inference.RejectedWindow;
 import io.elasticast.inference.incidents.IncidentFunction;
 import io.elasticast.inference.incidents.IncidentSettings;
-import io.elasticast.inference.incidents.IncidentThresholds;
 import io.elasticast.schemas.ClassificationEvent;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
@@ -177,9 +176,7 @@ public final class ElasticAstJob {
     FeaturizerSettings f = featurizerSettings(c);
     Map<String, String> perFeed = new HashMap<>();
     f.perFeedPolicies().forEach((feed, policies) -> perFeed.put(feed, firstSliding(policies)));
-    IncidentThresholds thresholds = c.incidents.thresholds()
-        .withModel(io.elasticast.inference.ModelConfig.load(c.modelDir()).thresholds());
-    return new IncidentSettings(c.incidents.rules(), thresholds,
+    return new IncidentSettings(c.incidents.rules(), c.incidents.thresholds(),
         firstSliding(f.policies()), perFeed, Set.copyOf(c.alerts.labels), c.modelDir().toString());
   }
 

@@ -57,19 +57,23 @@ public class IncidentFunction extends KeyedProcessFunction<String, Classificatio
 
   @Override
   public void open(OpenContext context) throws Exception {
+    IncidentSettings effective = settings;
     if (settings.modelPath() != null) {
-      List<String> labels = ModelConfig.load(Path.of(settings.modelPath())).labels();
+      ModelConfig model = ModelConfig.load(Path.of(settings.modelPath()));
+      List<String> labels = model.labels();
       Set<String> unknown = settings.unknownLabels(labels);
       if (!unknown.isEmpty()) {
         throw new IllegalArgumentException("incident/alert labels " + unknown
             + " are not among the model's labels " + labels);
       }
+      // the model's own per-label thresholds sit under the job's (IncidentThresholds.withModel)
+      effective = settings.withThresholds(settings.thresholds().withModel(model.thresholds()));
     }
     tracks = getRuntimeContext().getMapState(new MapStateDescriptor<>(TRACKS_STATE, Types.STRING,
         TypeInformation.of(TrackState.class)));
     lastWindowEnd = getRuntimeContext().getState(new ValueStateDescriptor<>(LAST_END_STATE, Types.LONG));
     silenceTimer = getRuntimeContext().getState(new ValueStateDescriptor<>(TIMER_STATE, Types.LONG));
-    feeds = new FeedIncidents(settings);
+    feeds = new FeedIncidents(effective);
     store = new KeyedStore();
     alertLabels = settings.alertLabels();
     var metrics = getRuntimeContext().getMetricGroup();

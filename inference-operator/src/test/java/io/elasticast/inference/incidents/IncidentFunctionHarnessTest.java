@@ -285,6 +285,31 @@ class IncidentFunctionHarnessTest {
   }
 
   @Test
+  void shouldOpenAtTheModelsThresholdForALabelTheJobDoesNotConfigure(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path tiny = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent()
+        .resolve("model").resolve("artifacts").resolve("model-tiny-random.json");
+    String json = java.nio.file.Files.readString(tiny).trim();
+    java.nio.file.Files.writeString(dir.resolve("model.json"),
+        json.substring(0, json.length() - 1) + ", \"thresholds\": {\"siren\": 0.3}}");
+    IncidentSettings withModel = new IncidentSettings(NO_MIN_DURATION, SETTINGS.thresholds(),
+        Windows.SLIDING, Map.of(), Set.of("siren"), dir.toString());
+    List<ClassificationEvent> quiet = siren("feed-1", 0, 0.4, 0.45, 0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1);
+    try (var h = harness(withModel)) {
+      h.open();
+      play(h, quiet);
+      // 0.4 is below the job's default on (0.6) but above the model's siren threshold (0.3); the
+      // off side is 0.3 * 0.4/0.6 = 0.2, so the 0.1s close it
+      assertThat(states(h.extractOutputValues())).containsExactly("feed-1 siren OPEN", "feed-1 siren CLOSED");
+    }
+    try (var h = harness(SETTINGS.withRules(NO_MIN_DURATION))) {
+      h.open();
+      play(h, quiet);
+      assertThat(h.extractOutputValues()).as("without the model's threshold").isEmpty();
+    }
+  }
+
+  @Test
   void shouldRefuseLabelsTheModelDoesNotHave() throws Exception {
     Path model = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent()
         .resolve("model").resolve("artifacts").resolve("model-tiny-random.json");
