@@ -23,6 +23,7 @@ public final class Feed implements Runnable {
   private final String streamId;
   private final Opener opener;
   private final boolean loop;
+  private final int loopPauseMillis;
   private final double startFraction;
   private final int chunkMillis;
   private final boolean pace;
@@ -32,16 +33,24 @@ public final class Feed implements Runnable {
 
   private final AtomicLong chunks = new AtomicLong();
   private final AtomicLong microsSent = new AtomicLong();
+  private final AtomicLong bytesSent = new AtomicLong();
+  private final AtomicLong sendFailures = new AtomicLong();
   private volatile Status status = Status.STARTING;
   private volatile String error;
   private volatile boolean stopRequested;
 
-  public Feed(String source, String streamId, Opener opener, boolean loop, double startFraction,
-      int chunkMillis, boolean pace, Ticker ticker, long startMicros, ChunkSink sink) {
+  /**
+   * {@code loopPauseMillis}: silence sent between the end of the source and its next loop (a
+   * sound that comes and goes instead of one that never stops), rounded up to whole chunks.
+   */
+  public Feed(String source, String streamId, Opener opener, boolean loop, int loopPauseMillis,
+      double startFraction, int chunkMillis, boolean pace, Ticker ticker, long startMicros,
+      ChunkSink sink) {
     this.source = source;
     this.streamId = streamId;
     this.opener = opener;
     this.loop = loop;
+    this.loopPauseMillis = loopPauseMillis;
     this.startFraction = startFraction;
     this.chunkMillis = chunkMillis;
     this.pace = pace;
@@ -89,18 +98,33 @@ public final class Feed implements Runnable {
             throw new SourceException(source + ": no audio to loop");
           }
           reader.close();
+          // zero bytes are silence in every encoding we write (signed PCM, float)
+          byte[] silence = new byte[framesPerChunk * format.frameBytes()];
+          for (int sent = 0; sent < loopPauseMillis && !stopRequested && status == Status.RUNNING;
+              sent += chunkMillis) {
+            send(chunker, pacer, format, silence);
+          }
           reader = opener.open();
           continue;
         }
-        AudioChunk chunk = chunker.next(payload);
-        pacer.awaitDue(chunker.frames());
-        sink.send(chunk, e -> fail(source + ": cannot send to Kafka: " + e.getMessage()));
-        chunks.incrementAndGet();
-        microsSent.set(chunker.frames() * 1_000_000L / format.sampleRate());
+        send(chunker, pacer, format, payload);
       }
     } finally {
       reader.close();
     }
+  }
+
+  private void send(Chunker chunker, Pacer pacer, PcmFormat format, byte[] payload)
+      throws InterruptedException {
+    AudioChunk chunk = chunker.next(payload);
+    pacer.awaitDue(chunker.frames());
+    sink.send(chunk, e -> {
+      sendFailures.incrementAndGet();
+      fail(source + ": cannot send to Kafka: " + e.getMessage());
+    });
+    chunks.incrementAndGet();
+    bytesSent.addAndGet(payload.length);
+    microsSent.set(chunker.frames() * 1_000_000L / format.sampleRate());
   }
 
   private void fail(String message) {
@@ -133,6 +157,16 @@ public final class Feed implements Runnable {
 
   public long chunks() {
     return chunks.get();
+  }
+
+  /** Audio payload bytes of the chunks handed to the sink (as read from the source, before compression). */
+  public long bytesSent() {
+    return bytesSent.get();
+  }
+
+  /** Chunks the sink reported as not delivered (the feed fails at the first). */
+  public long sendFailures() {
+    return sendFailures.get();
   }
 
   public double secondsSent() {

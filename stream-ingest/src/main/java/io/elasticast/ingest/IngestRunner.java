@@ -23,7 +23,20 @@ public final class IngestRunner {
 
   /** What the user asked for. {@code feeds} 0 means one feed per source. */
   public record Options(List<String> sources, int feeds, boolean loop, boolean pace, int chunkMillis,
-      String streamId, AudioSources.RawStdin stdin) {}
+      String streamId, AudioSources.RawStdin stdin, int loopPauseMillis) {
+
+    public Options {
+      if (loopPauseMillis < 0) {
+        throw new IllegalArgumentException("loop pause must be at least 0 ms, got " + loopPauseMillis);
+      }
+    }
+
+    /** No pause between loops. */
+    public Options(List<String> sources, int feeds, boolean loop, boolean pace, int chunkMillis,
+        String streamId, AudioSources.RawStdin stdin) {
+      this(sources, feeds, loop, pace, chunkMillis, streamId, stdin, 0);
+    }
+  }
 
   private final Options options;
   private final ChunkSink sink;
@@ -170,8 +183,8 @@ public final class IngestRunner {
       boolean fromMemory = options.loop() && !AudioSources.isUrl(source);
       Feed.Opener opener = fromMemory ? () -> loadedReader(source) : () -> open(source);
       double fraction = fromMemory ? (double) copy / copiesPerSource : 0;
-      feeds.add(new Feed(source, id, opener, options.loop(), fraction, options.chunkMillis(),
-          options.pace(), ticker, startMicros, sink));
+      feeds.add(new Feed(source, id, opener, options.loop(), options.loopPauseMillis(), fraction,
+          options.chunkMillis(), options.pace(), ticker, startMicros, sink));
     }
   }
 

@@ -23,6 +23,20 @@ public final class IngestService {
   public static int run(IngestRunner.Options options, String bootstrapServers,
       java.util.Map<String, String> clientProperties, Topic<String, AudioChunk> topic, PrintStream err,
       boolean showProgress) {
+    return run(options, bootstrapServers, clientProperties, topic, err, showProgress, NO_METRICS);
+  }
+
+  /** {@code metricsPort} for no metrics endpoint. */
+  public static final int NO_METRICS = -1;
+
+  /**
+   * The same, serving {@link IngestMetrics} on {@code metricsPort} (0: any free port;
+   * {@link #NO_METRICS}: none) while it runs; the URL is printed first. Exit code 2 when the port
+   * cannot be had.
+   */
+  public static int run(IngestRunner.Options options, String bootstrapServers,
+      java.util.Map<String, String> clientProperties, Topic<String, AudioChunk> topic, PrintStream err,
+      boolean showProgress, int metricsPort) {
     KafkaChunkSink sink;
     try {
       java.util.Properties producer = KafkaChunkSink.producerProperties(bootstrapServers);
@@ -33,9 +47,19 @@ public final class IngestService {
           + NormaliserService.rootMessage(e));
       return 1;
     }
+    MetricsEndpoint metrics = null;
     try (sink) {
       IngestRunner runner = new IngestRunner(options, sink, Ticker.system(), Clock.systemUTC(), err,
           showProgress);
+      if (metricsPort != NO_METRICS) {
+        try {
+          metrics = IngestMetrics.serve(metricsPort, runner, sink);
+        } catch (IllegalArgumentException e) {
+          err.println("error: " + e.getMessage());
+          return 2;
+        }
+        err.println("ingest: metrics on " + metrics.url());
+      }
       Thread hook = new Thread(runner::stop, "ingest-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       int exit = runner.run();
@@ -45,6 +69,10 @@ public final class IngestService {
         // Ctrl-C: the hook is running and waits for this summary.
       }
       return exit;
+    } finally {
+      if (metrics != null) {
+        metrics.close();
+      }
     }
   }
 }

@@ -55,6 +55,11 @@ public final class KafkaChunkSink implements ChunkSink {
     }
   }
 
+  /** For {@link IngestMetrics}: the producer's own metrics. */
+  KafkaProducer<String, AudioChunk> producer() {
+    return producer;
+  }
+
   @Override
   public void flush() {
     producer.flush();

@@ -14,6 +14,11 @@ public final class NormaliserCounters {
 
   private final AtomicLong normalised = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong streamsStarted = new AtomicLong();
+  private final AtomicLong gaps = new AtomicLong();
+  private final AtomicLong missingChunks = new AtomicLong();
+  private final AtomicLong restarts = new AtomicLong();
+  private final AtomicLong outOfOrder = new AtomicLong();
   private final Map<DeadLetterReason, AtomicLong> deadLetters = new EnumMap<>(DeadLetterReason.class);
 
   public NormaliserCounters() {
@@ -24,6 +29,23 @@ public final class NormaliserCounters {
 
   void countNormalised() {
     normalised.incrementAndGet();
+  }
+
+  /**
+   * How a normalised chunk stood in its stream's numbering (not a separate outcome: the chunk is
+   * also counted normalised); {@code missingBefore} is the gap's size for {@link SequenceTracker.Kind#GAP}.
+   */
+  void countSequence(SequenceTracker.Kind kind, long missingBefore) {
+    switch (kind) {
+      case FIRST -> streamsStarted.incrementAndGet();
+      case GAP -> {
+        gaps.incrementAndGet();
+        missingChunks.addAndGet(missingBefore);
+      }
+      case RESTART -> restarts.incrementAndGet();
+      case OUT_OF_ORDER -> outOfOrder.incrementAndGet();
+      default -> { }
+    }
   }
 
   void countDuplicate() {
@@ -40,6 +62,30 @@ public final class NormaliserCounters {
 
   public long duplicates() {
     return duplicates.get();
+  }
+
+  /** First chunks of streams it did not know (new, or forgotten after an hour's silence). */
+  public long streamsStarted() {
+    return streamsStarted.get();
+  }
+
+  /** Chunks that came after missing ones, and how many were missing in all. */
+  public long gaps() {
+    return gaps.get();
+  }
+
+  public long missingChunks() {
+    return missingChunks.get();
+  }
+
+  /** Streams that started over (the producer restarted the feed). */
+  public long restarts() {
+    return restarts.get();
+  }
+
+  /** Late chunks resampled on their own. */
+  public long outOfOrder() {
+    return outOfOrder.get();
   }
 
   public long deadLetters(DeadLetterReason reason) {

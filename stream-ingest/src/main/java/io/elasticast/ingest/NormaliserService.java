@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -36,11 +37,24 @@ public final class NormaliserService {
   public static int run(Properties config, Topic<String, AudioChunk> raw,
       Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
       NormaliserSettings settings, PrintStream out, CountDownLatch stop) throws InterruptedException {
+    return run(config, raw, normalised, deadLetters, settings, out, stop, null);
+  }
+
+  /**
+   * The same, with the normaliser's meters ({@link NormaliserMetrics}) bound to {@code metrics}
+   * while it runs (none when null): the caller serves that registry, e.g. a {@link MetricsEndpoint}.
+   */
+  public static int run(Properties config, Topic<String, AudioChunk> raw,
+      Topic<String, AudioChunk> normalised, Topic<String, DeadLetter> deadLetters,
+      NormaliserSettings settings, PrintStream out, CountDownLatch stop, MeterRegistry metrics)
+      throws InterruptedException {
     StreamsBuilder builder = new StreamsBuilder();
     NormaliserCounters counters = new NormaliserCounters();
     NormaliserTopology.build(builder, raw, normalised, deadLetters, counters, settings);
     CountDownLatch failed = new CountDownLatch(1);
-    try (KafkaStreams streams = new KafkaStreams(builder.build(), config)) {
+    try (KafkaStreams streams = new KafkaStreams(builder.build(), config);
+        NormaliserMetrics meters = metrics == null ? null
+            : NormaliserMetrics.bind(counters, streams, metrics)) {
       // Bad records never throw (they are dead-lettered); what reaches here is infrastructure
       // trouble, which a fresh thread would only repeat.
       streams.setUncaughtExceptionHandler(e -> {

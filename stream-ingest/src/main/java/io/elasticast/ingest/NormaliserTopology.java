@@ -207,6 +207,8 @@ public final class NormaliserTopology {
         return;
       }
       counters.countNormalised();
+      counters.countSequence(outcome.kind(), outcome.kind() == SequenceTracker.Kind.GAP
+          ? missingBefore(outcome.output()) : 0);
       context.forward(new Record<String, Result>(
           key, new Normalised(outcome.output()), record.timestamp(), record.headers()));
     }
@@ -223,6 +225,15 @@ public final class NormaliserTopology {
       counters.countDeadLetter(reason);
       context.forward(new Record<String, Result>(
           deadLetterKey(key), new Rejected(letter), record.timestamp(), record.headers()));
+    }
+  }
+
+  /** A gap's size, as {@link ChunkNormaliser} wrote it over anything the producer put there. */
+  private static long missingBefore(AudioChunk normalised) {
+    try {
+      return Long.parseLong(normalised.getSourceMetadata().get(NormalisedMetadata.GAP_BEFORE));
+    } catch (RuntimeException e) {
+      return 0; // counting must never stop the normaliser
     }
   }
 

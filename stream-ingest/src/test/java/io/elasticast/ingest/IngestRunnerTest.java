@@ -1,6 +1,7 @@
 package io.elasticast.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.SampleEncoding;
@@ -136,6 +137,48 @@ class IngestRunnerTest {
     assertThat(runner(List.of(file.toString()), 0, false, null).run()).isEqualTo(1);
     assertThat(sink.of("cut")).hasSize(5);
     assertThat(err()).contains("error: " + file + ": truncated: header promises 1.00 s, file holds 0.50 s");
+  }
+
+  @Test
+  void shouldSendSilenceBetweenLoopsWhenAskedForAPause() throws Exception {
+    Path file = wav("clip.wav", 16_000, 1, 0.4); // 4 chunks
+    var options = new IngestRunner.Options(List.of(file.toString()), 1, true, false, 100, null, null, 250);
+    IngestRunner[] holder = new IngestRunner[1];
+    ChunkSink stopping = new ChunkSink() {
+      @Override
+      public synchronized void send(AudioChunk chunk, Consumer<Exception> onFailure) {
+        sink.send(chunk, onFailure);
+        if (sink.chunks.size() >= 14) {
+          holder[0].requestStop();
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    holder[0] = new IngestRunner(options, stopping, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC),
+        err, false);
+    assertThat(holder[0].run()).isZero();
+
+    // 4 chunks of the clip, 3 of silence (250 ms rounded up to whole 100 ms chunks), the clip again
+    List<AudioChunk> chunks = sink.chunks.subList(0, 14);
+    List<Boolean> silent = chunks.stream()
+        .map(c -> { for (byte b : ChunkValidator.bytesOf(c.getPayload())) { if (b != 0) return false; } return true; })
+        .toList();
+    assertThat(silent).containsExactly(false, false, false, false, true, true, true,
+        false, false, false, false, true, true, true);
+    for (int i = 0; i < chunks.size(); i++) {
+      assertThat(chunks.get(i).getSequenceNumber()).as("one contiguous stream").isEqualTo(i);
+      assertThat(chunks.get(i).getEventTimeStartMicros() - chunks.get(0).getEventTimeStartMicros())
+          .isEqualTo(i * 100_000L);
+    }
+    assertThat(ChunkValidator.bytesOf(chunks.get(7).getPayload()))
+        .isEqualTo(ChunkValidator.bytesOf(chunks.get(0).getPayload()));
+    assertThatThrownBy(() -> new IngestRunner.Options(List.of(), 1, true, false, 100, null, null, -1))
+        .hasMessageContaining("loop pause");
   }
 
   @Test
