@@ -11,7 +11,9 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -31,6 +33,11 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
       new OutputTag<>("featurizer-rejected", new AvroTypeInfo<>(DeadLetter.class));
   /** Shown as DeadLetter.sourceTopic: the record was refused here, not read from a topic. */
   public static final String REJECTED_SOURCE = "featurizer-operator";
+
+  /** The per-feed metric group: {@code addGroup(FEED_GROUP, streamId)}, a "feed" label in Prometheus. */
+  public static final String FEED_GROUP = "feed";
+  /** Per-feed gauge: RMS level in dBFS of the feed's latest admitted chunk ({@link AudioLevel}). */
+  public static final String LEVEL_GAUGE = "levelDbfs";
 
   private final FeaturizerSettings settings;
   private final int maxDeadLetterValueBytes;
@@ -60,7 +67,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
     cleanupTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-timer", Types.LONG));
     extractors = new ExtractorCache(settings.numMelBins());
     metrics = getRuntimeContext().getMetricGroup();
-    totals = new FeedMetrics(metrics);
+    totals = new FeedMetrics(metrics, false);
     perFeed = new HashMap<>();
     rejected = metrics.counter("rejectedChunks");
   }
@@ -88,6 +95,10 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
     runCounted(ctx.getCurrentKey(), state, out, emit -> verdict[0] = featurizer.acceptChunk(
         chunk.getSequenceNumber(), chunk.getEventTimeStartMicros(), accepted, emit));
     feedState.update(state);
+    if (verdict[0] == FeedFeaturizer.Verdict.ACCEPTED || verdict[0] == FeedFeaturizer.Verdict.RESTARTED) {
+      // the level of what the feed is sending now; repeats and refused chunks say nothing new
+      feedMetrics(ctx.getCurrentKey()).levelDbfs = AudioLevel.dbfs(samples, 0, samples.length);
+    }
     if (verdict[0] == FeedFeaturizer.Verdict.IMPLAUSIBLE_SEQUENCE) {
       reject(in, new ChunkAdmission.Refusal(io.elasticast.schemas.DeadLetterReason.BAD_SEQUENCE,
           "sequenceNumber " + chunk.getSequenceNumber() + " jumps ahead of the feed's next "
@@ -126,6 +137,12 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
       // idle for the whole retention: forget the feed (sequence numbers restart if it returns)
       feedState.clear();
       cleanupTimer.clear();
+      // and its metrics, so a reporter does not show a feed that is gone with its last level for
+      // ever, nor keep one series per feed ever seen; a feed that returns gets new ones
+      FeedMetrics gone = perFeed.remove(ctx.getCurrentKey());
+      if (gone != null) {
+        gone.close();
+      }
     }
   }
 
@@ -152,10 +169,12 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
       Consumer<Consumer<SpectrogramWindow>> step) {
     FeedState.FeedStats before = copy(state.stats);
     step.accept(out::collect);
-    FeedMetrics feedMetrics = perFeed.computeIfAbsent(feed,
-        id -> new FeedMetrics(metrics.addGroup("feed", id)));
     totals.add(before, state.stats);
-    feedMetrics.add(before, state.stats);
+    feedMetrics(feed).add(before, state.stats);
+  }
+
+  private FeedMetrics feedMetrics(String feed) {
+    return perFeed.computeIfAbsent(feed, id -> new FeedMetrics(metrics.addGroup(FEED_GROUP, id), true));
   }
 
   private static FeedState.FeedStats copy(FeedState.FeedStats stats) {
@@ -168,20 +187,44 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
     return c;
   }
 
-  /** Windows, frames, duplicates, late chunks and gaps: once for the operator, once per feed. */
+  /**
+   * Windows, frames, duplicates, late chunks and gaps: once for the operator, once per feed; per
+   * feed also the level of its latest admitted chunk.
+   */
   private static final class FeedMetrics {
+    final MetricGroup group;
     final Counter windows;
     final Counter frames;
     final Counter duplicates;
     final Counter late;
     final Counter gaps;
+    /** NaN until the feed's first chunk on this subtask (since it started or was restored). */
+    volatile double levelDbfs = Double.NaN;
 
-    FeedMetrics(MetricGroup group) {
+    FeedMetrics(MetricGroup group, boolean oneFeed) {
+      this.group = group;
       windows = group.counter("windowsEmitted");
       frames = group.counter("framesComputed");
       duplicates = group.counter("duplicateChunks");
       late = group.counter("lateChunks");
       gaps = group.counter("gaps");
+      if (oneFeed) {
+        group.gauge(LEVEL_GAUGE, (Gauge<Double>) () -> levelDbfs);
+      }
+    }
+
+    /**
+     * Unregisters the feed's metrics from every reporter. Flink's {@link MetricGroup} has no
+     * remove; closing the runtime's group unregisters all it holds, and a later
+     * {@code addGroup("feed", id)} for the same id sees the closed group and makes a new one (in
+     * Flink 2.2 {@code AbstractMetricGroup.addGroup} replaces a closed child). What stays behind
+     * is an empty closed group object per removed id until that id comes back. A group that is
+     * not the runtime's ({@code UnregisteredMetricsGroup}) registered nothing to take back.
+     */
+    void close() {
+      if (group instanceof AbstractMetricGroup<?> runtimeGroup) {
+        runtimeGroup.close();
+      }
     }
 
     void add(FeedState.FeedStats before, FeedState.FeedStats after) {
