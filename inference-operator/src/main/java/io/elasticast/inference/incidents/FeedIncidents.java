@@ -89,8 +89,10 @@ public final class FeedIncidents {
     }
     String feed = e.getStreamId();
     Map<String, Float> scores = new HashMap<>();
-    for (LabelScore ls : e.getTopK()) {
-      scores.put(ls.getLabel(), ls.getScore());
+    if (!settings.rules().quiet(e.getLevelDbfs())) {
+      for (LabelScore ls : e.getTopK()) {
+        scores.put(ls.getLabel(), ls.getScore());
+      }
     }
     // every tracked label steps on every window (its ring counts the feed's windows); a new label
     // needs a tracker only when this window could count towards its onset

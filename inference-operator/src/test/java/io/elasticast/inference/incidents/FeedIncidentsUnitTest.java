@@ -67,6 +67,40 @@ class FeedIncidentsUnitTest {
   }
 
   @Test
+  void shouldCountWindowsQuieterThanTheMinimumLevelAsScoreZero() {
+    FeedIncidents gated = new FeedIncidents(IncidentSettings.defaults()
+        .withRules(new IncidentRules(2, 3, 2000, 0, 0.1f, -60f)));
+    // the model calls digital silence "engine" with 0.72: the level gate keeps it from an incident
+    for (int i = 0; i < 6; i++) {
+      ClassificationEvent silent = ClassificationEvent.newBuilder(sliding("feed-1", i, "engine", 0.72f))
+          .setLevelDbfs(-120f).build();
+      assertThat(gated.onWindow(silent, store, out::add)).isEqualTo(Outcome.IDLE);
+    }
+    assertThat(out).isEmpty();
+    // a loud siren opens; once it falls below the gate its windows no longer hold the incident
+    for (int i = 6; i < 9; i++) {
+      gated.onWindow(ClassificationEvent.newBuilder(sliding("feed-1", i, "siren", 0.9f))
+          .setLevelDbfs(-20f).build(), store, out::add);
+    }
+    assertThat(out).extracting(Incident::getState).containsExactly(IncidentState.OPEN);
+    for (int i = 9; i < 16; i++) {
+      gated.onWindow(ClassificationEvent.newBuilder(sliding("feed-1", i, "siren", 0.9f))
+          .setLevelDbfs(-61f).build(), store, out::add);
+    }
+    assertThat(out).extracting(Incident::getState).containsExactly(IncidentState.OPEN, IncidentState.CLOSED);
+    assertThat(out.get(1).getEndMicros()).isEqualTo(end(8));
+    // an event without a level (an older writer) is never gated
+    FeedIncidents ungatedByNull = new FeedIncidents(IncidentSettings.defaults()
+        .withRules(new IncidentRules(2, 3, 2000, 0, 0.1f, -60f)));
+    List<Incident> more = new ArrayList<>();
+    MapStore other = new MapStore();
+    for (int i = 0; i < 3; i++) {
+      ungatedByNull.onWindow(sliding("feed-2", i, "siren", 0.9f), other, more::add);
+    }
+    assertThat(more).extracting(Incident::getState).containsExactly(IncidentState.OPEN);
+  }
+
+  @Test
   void shouldBeDrivenByTheSlidingWindowsOnly() {
     // native-length segments over the same sound would count it twice: they never drive incidents
     for (int i = 0; i < 4; i++) {
