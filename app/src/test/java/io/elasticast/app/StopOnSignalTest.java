@@ -23,6 +23,21 @@ class StopOnSignalTest {
   }
 
   @Test
+  void shouldTakeSigtermWithoutStartingTheJvmsShutdown() throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    try (StopOnSignal signals = new StopOnSignal("test", stop, Duration.ofSeconds(30))) {
+      assertThat(signals.signals()).extracting(sun.misc.Signal::getName).containsExactly("INT", "TERM");
+      sun.misc.Signal.raise(new sun.misc.Signal("TERM"));
+      assertThat(stop.await(5, java.util.concurrent.TimeUnit.SECONDS)).as("stop counted down").isTrue();
+      // the JVM is not shutting down: a shutdown hook could not be added if it were
+      Thread probe = new Thread(() -> { });
+      Runtime.getRuntime().addShutdownHook(probe);
+      assertThat(Runtime.getRuntime().removeShutdownHook(probe)).isTrue();
+      assertThat(signals.hook().isAlive()).as("the fallback hook did not run").isFalse();
+    }
+  }
+
+  @Test
   void shouldGiveUpWaitingAfterTheGrace() throws Exception {
     StopOnSignal signals = new StopOnSignal("test", new CountDownLatch(1), Duration.ofMillis(200));
     try {
