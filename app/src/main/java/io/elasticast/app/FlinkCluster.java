@@ -36,6 +36,7 @@ public final class FlinkCluster implements AutoCloseable {
     int restPort;
     String taskManagerProcessSize = "1600m";
     Duration startTimeout = Duration.ofSeconds(120);
+    FlinkPrometheus.Ports metricsPorts = FlinkPrometheus.Ports.OFF;
     final Map<String, String> config = new LinkedHashMap<>();
 
     public static Options defaults() {
@@ -55,6 +56,15 @@ public final class FlinkCluster implements AutoCloseable {
     /** The REST (and web UI) port; 0 picks a free one. */
     public Options restPort(int port) {
       this.restPort = port;
+      return this;
+    }
+
+    /**
+     * Flink's Prometheus reporter in every process (JobManager and each TaskManager), each on the
+     * first free port of {@code ports} ({@link #metricsPorts()} says which); off by default.
+     */
+    public Options metricsPorts(FlinkPrometheus.Ports ports) {
+      this.metricsPorts = ports;
       return this;
     }
 
@@ -153,6 +163,39 @@ public final class FlinkCluster implements AutoCloseable {
 
   public Path workDir() {
     return workDir;
+  }
+
+  /** What each process's Prometheus reporter logs once it listens. */
+  private static final Pattern REPORTER_STARTED =
+      Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
+
+  /**
+   * Process ({@code jobmanager}, {@code taskmanager-0}, ...) → the port its Prometheus reporter
+   * listens on, read from the processes' logs (the reporter takes the first free port of the range,
+   * so only it knows); a process whose reporter found no free port is missing. Empty when the
+   * reporter is off.
+   */
+  public Map<String, Integer> metricsPorts() {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    List<String> processes = new ArrayList<>();
+    processes.add("jobmanager");
+    for (int i = 0; i < taskManagers().size(); i++) {
+      processes.add("taskmanager-" + i);
+    }
+    for (String process : processes) {
+      try {
+        Path log = workDir.resolve("log").resolve(process + ".log");
+        if (Files.exists(log)) {
+          Matcher m = REPORTER_STARTED.matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
+          if (m.find()) {
+            ports.put(process, Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (IOException e) {
+        // a log being rotated or removed at close: that process's port is unknown
+      }
+    }
+    return ports;
   }
 
   /** GET on the REST API, e.g. {@code /overview}; the body, or empty while the endpoint is not up. */
@@ -302,6 +345,10 @@ public final class FlinkCluster implements AutoCloseable {
     // a lost TaskManager is noticed in seconds, not the default minute
     c.put("heartbeat.timeout", "10000");
     c.put("heartbeat.interval", "2000");
+    if (!options.metricsPorts.off()) {
+      c.put(FlinkPrometheus.FACTORY_KEY, FlinkPrometheus.FACTORY);
+      c.put(FlinkPrometheus.PORT_KEY, options.metricsPorts.flinkValue());
+    }
     c.putAll(options.config);
     StringBuilder sb = new StringBuilder("# written by elasticast cluster\n");
     c.forEach((k, v) -> sb.append(k).append(": \"").append(v).append("\"\n"));

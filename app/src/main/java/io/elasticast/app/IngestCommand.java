@@ -47,6 +47,9 @@ public final class IngestCommand implements Callable<Integer> {
   @Option(names = "--loop", description = "Start each source over at its end (with --feeds: simulated live feeds with offset starts).")
   boolean loop;
 
+  @Option(names = "--loop-pause-ms", description = "With --loop: silence between the end of a source and its next loop, so a sound comes and goes (default: ${DEFAULT-VALUE}).")
+  int loopPauseMillis;
+
   @Option(names = "--pace", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Send each feed at 1x its own clock (default: ${DEFAULT-VALUE}; --no-pace for backfill).")
   boolean pace = true;
@@ -79,6 +82,13 @@ public final class IngestCommand implements Callable<Integer> {
       description = "Show a progress line on a terminal (default: ${DEFAULT-VALUE}).")
   boolean progress = true;
 
+  /** Ingest's default metrics port (Flink's reporter has 9249, the normaliser 9250). */
+  static final int DEFAULT_METRICS_PORT = 9251;
+
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve Prometheus metrics (per feed: chunks, bytes and seconds sent) on http://localhost:PORT/metrics (default: ${DEFAULT-VALUE}; 0 picks a free port, -1 serves none).")
+  int metricsPort = DEFAULT_METRICS_PORT;
+
   @Override
   public Integer call() {
     PrintStream err = new PrintStream(new NormalizeCommand.WriterOutputStream(spec.commandLine().getErr()),
@@ -94,15 +104,24 @@ public final class IngestCommand implements Callable<Integer> {
     }
     AudioSources.RawStdin stdin = format == null ? null : new AudioSources.RawStdin(
         new PcmFormat(rate, channels, format.encoding), new BufferedInputStream(System.in));
-    var options = new IngestRunner.Options(sources, feeds, loop, pace, chunkMillis, streamId, stdin);
+    if (loopPauseMillis < 0 || (loopPauseMillis > 0 && !loop)) {
+      err.println("error: --loop-pause-ms must be at least 0, and needs --loop");
+      return 2;
+    }
+    var options = new IngestRunner.Options(sources, feeds, loop, pace, chunkMillis, streamId, stdin,
+        loopPauseMillis);
     return IngestService.run(options, servers, clientProperties(config),
-        Topics.singleObject().audioRaw.withName(topic), err, progress && System.console() != null);
+        Topics.singleObject().audioRaw.withName(topic), err, progress && System.console() != null,
+        metricsPort == -1 ? IngestService.NO_METRICS : metricsPort);
   }
 
   /** The first flag problem, or null. */
   String checkFlags() {
     if (feeds < 0) {
       return "--feeds must be positive";
+    }
+    if (metricsPort < -1 || metricsPort > 65_535) {
+      return "--metrics-port must be a port (0 for any free one, -1 for none)";
     }
     if (chunkMillis < 1 || chunkMillis > 10_000) {
       return "--chunk-ms must be between 1 and 10000";

@@ -1,5 +1,6 @@
 package io.elasticast.app;
 
+import io.elasticast.app.dashboard.Dashboard;
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -52,6 +53,9 @@ public final class JobCommand implements Callable<Integer> {
 
   @Option(names = "--jobmanager", description = "HOST:PORT of the remote JobManager's REST endpoint.")
   String jobManager;
+
+  @Option(names = "--dashboard-port", description = "Live dashboard of the job's output topics at http://localhost:PORT/ (local target); 0 = off (default: ${DEFAULT-VALUE}).")
+  int dashboardPort = Dashboard.DEFAULT_PORT;
 
   @Option(names = "--fresh", description = "Start from the Kafka offsets alone, ignoring retained checkpoints.")
   boolean fresh;
@@ -112,6 +116,18 @@ public final class JobCommand implements Callable<Integer> {
         conf.set(CoreOptions.TMP_DIRS, workDir.toString()); // I/O, RPC jar, the cluster's working dir
         conf.set(WebOptions.TMP_DIR, workDir.resolve("web").toString());
         Recovery.withRestartDefaults(conf);
+        int metricsPort = 0;
+        try {
+          FlinkPrometheus.Ports ports = FlinkPrometheus.Ports.parse(c.metrics.prometheusPort);
+          if (!ports.off()) {
+            // one JVM, one reporter: the exact port, so the URL printed below is the one it serves
+            metricsPort = ports.firstFree();
+            FlinkPrometheus.enable(conf, Integer.toString(metricsPort));
+          }
+        } catch (IllegalArgumentException e) {
+          spec.commandLine().getErr().println("error: " + e.getMessage());
+          return 2;
+        }
         if (!restoreSettings(c, conf)) {
           return 2;
         }
@@ -127,9 +143,22 @@ public final class JobCommand implements Callable<Integer> {
         try {
           cluster.start();
           spec.commandLine().getOut().println("Flink web UI: http://localhost:" + uiPort);
+          if (metricsPort > 0) {
+            if (FlinkPrometheus.serving(metricsPort)) {
+              spec.commandLine().getOut().println("metrics (Prometheus): " + FlinkPrometheus.url(metricsPort));
+            } else {
+              // taken between the check and Flink's bind: Flink runs on without its reporter
+              spec.commandLine().getErr().println("warning: Flink's Prometheus reporter is not "
+                  + "serving " + FlinkPrometheus.url(metricsPort) + "; the job runs without metrics");
+            }
+          }
           announce(c);
-          JobID id = cluster.submitJob(graph).get().getJobID();
-          return runUntilStopped(cluster, id, stop);
+          try (Dashboard dashboard = Dashboard.startIfEnabled(
+              WatchCommand.source(c, c.kafka.bootstrapServers, false), dashboardPort,
+              spec.commandLine().getOut())) {
+            JobID id = cluster.submitJob(graph).get().getJobID();
+            return runUntilStopped(cluster, id, stop);
+          }
         } finally {
           cluster.closeAsync().get(60, TimeUnit.SECONDS);
         }

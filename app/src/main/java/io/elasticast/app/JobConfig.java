@@ -39,6 +39,7 @@ public final class JobConfig implements Serializable {
   public Sink sink = new Sink();
   public Checkpoints checkpoints = new Checkpoints();
   public DeadLetters deadLetters = new DeadLetters();
+  public Metrics metrics = new Metrics();
   public int parallelism;
 
   public static final class Kafka implements Serializable {
@@ -89,12 +90,13 @@ public final class JobConfig implements Serializable {
     public Onset onset = new Onset();
     public long holdMs;
     public long minDurationMs;
+    public float minLevelDbfs;
     public float updatePeakRise;
     public Map<String, Thresholds> labels = new LinkedHashMap<>();
     public Map<String, Map<String, Thresholds>> perFeed = new LinkedHashMap<>();
 
     public IncidentRules rules() {
-      return new IncidentRules(onset.k, onset.n, holdMs, minDurationMs, updatePeakRise);
+      return new IncidentRules(onset.k, onset.n, holdMs, minDurationMs, updatePeakRise, minLevelDbfs);
     }
 
     public IncidentThresholds thresholds() {
@@ -144,6 +146,12 @@ public final class JobConfig implements Serializable {
 
   public static final class DeadLetters implements Serializable {
     public int maxValueBytes;
+  }
+
+  /** See the {@code metrics} section of the defaults file and {@link FlinkPrometheus}. */
+  public static final class Metrics implements Serializable {
+    /** A port, a range {@code A-B}, or 0 / empty for no reporter. */
+    public String prometheusPort;
   }
 
   private static ObjectMapper mapper() {
@@ -252,6 +260,11 @@ public final class JobConfig implements Serializable {
       incidents.thresholds();
     } catch (IllegalArgumentException e) {
       require(false, "incidents: " + e.getMessage());
+    }
+    try {
+      FlinkPrometheus.Ports.parse(metrics.prometheusPort);
+    } catch (IllegalArgumentException e) {
+      require(false, "metrics.prometheus-port: " + e.getMessage());
     }
     require(deadLetters.maxValueBytes >= 0 && deadLetters.maxValueBytes <= 900_000,
         "dead-letters.max-value-bytes must be in 0..900000 (the record must fit the broker's 1 MiB default)");

@@ -1,7 +1,12 @@
 package io.elasticast.app;
 
+import io.elasticast.ingest.ChunkSink;
+import io.elasticast.ingest.IngestMetrics;
+import io.elasticast.ingest.IngestRunner;
+import io.elasticast.ingest.MetricsEndpoint;
 import io.elasticast.ingest.NormaliserConfig;
 import io.elasticast.ingest.NormaliserService;
+import io.elasticast.ingest.NormaliserSettings;
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.Topics;
 import java.io.IOException;
@@ -11,8 +16,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
@@ -29,7 +36,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * The whole pipeline on this machine: an embedded broker with the pipeline's topics, the Kafka
  * Streams normaliser, and the Flink job in a local MiniCluster with its web UI. The demo, the
  * end-to-end test and the pipeline benchmark all run on it; {@link #close} leaves no process,
- * thread or temp dir behind.
+ * thread or temp dir behind. Each part serves Prometheus metrics on a free port of its own
+ * ({@link #metricsUrls}; names in {@code docs/metrics.md}).
  */
 public final class LocalPipeline implements AutoCloseable {
 
@@ -44,6 +52,9 @@ public final class LocalPipeline implements AutoCloseable {
   private Thread normaliser;
   private JobClient job;
   private int webUiPort;
+  /** Process ("job", "normaliser", "ingest") → its metrics port, in the order they started. */
+  private final Map<String, Integer> metricsPorts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  private final List<MetricsEndpoint> endpoints = new CopyOnWriteArrayList<>();
 
   private LocalPipeline(Path workDir, String bootstrapServers, EmbeddedKafkaBroker broker) {
     this.workDir = workDir;
@@ -125,10 +136,13 @@ public final class LocalPipeline implements AutoCloseable {
   public LocalPipeline startNormaliser(PrintStream log) {
     var config = NormaliserConfig.properties(bootstrapServers,
         NormaliserConfig.DEFAULT_APPLICATION_ID, workDir.resolve("normaliser-state"), 1);
+    MetricsEndpoint metrics = MetricsEndpoint.start(0);
+    endpoints.add(metrics);
+    metricsPorts.put(NORMALISER, metrics.port());
     normaliser = new Thread(() -> {
       try {
         NormaliserService.run(config, topics.audioRaw, topics.audioNormalised, topics.deadLetters,
-            log, normaliserStop);
+            NormaliserSettings.defaults(), log, normaliserStop, metrics.registry());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -149,7 +163,10 @@ public final class LocalPipeline implements AutoCloseable {
     return base;
   }
 
-  /** Submits {@code job} to a local MiniCluster with its web UI on a free port; returns at once. */
+  /**
+   * Submits {@code job} to a local MiniCluster with its web UI and Flink's Prometheus reporter each
+   * on a free port; returns at once.
+   */
   public JobClient startJob(ElasticAstJob elasticAstJob, Configuration extra) throws Exception {
     Configuration conf = Recovery.withRestartDefaults(new Configuration(extra));
     webUiPort = JobCommand.freePort();
@@ -157,10 +174,52 @@ public final class LocalPipeline implements AutoCloseable {
     conf.set(RestOptions.ADDRESS, "localhost");
     // the web UI's upload dir would otherwise stay in the system temp dir after close
     conf.set(WebOptions.TMP_DIR, workDir.resolve("flink-web").toString());
+    int metricsPort = JobCommand.freePort();
+    FlinkPrometheus.enable(conf, Integer.toString(metricsPort));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     elasticAstJob.build(env);
     job = env.executeAsync(ElasticAstJob.JOB_NAME);
+    // the MiniCluster (and with it the reporter) is up once executeAsync returns; a reporter that
+    // lost its port to another process in between would only log a warning, so look
+    if (!FlinkPrometheus.serving(metricsPort)) {
+      throw new IllegalStateException("Flink's Prometheus reporter is not serving "
+          + FlinkPrometheus.url(metricsPort) + " (the port was taken before it could bind?)");
+    }
+    metricsPorts.put(JOB, metricsPort);
     return job;
+  }
+
+  /**
+   * Serves {@code runner}'s ingest metrics (and {@code sink}'s producer metrics when it is a Kafka
+   * one) on a free port until {@link #close}; for ingest that runs in this process, as the demo's
+   * does. Returns the port (also in {@link #metricsPorts}).
+   */
+  public int serveIngestMetrics(IngestRunner runner, ChunkSink sink) {
+    MetricsEndpoint metrics = IngestMetrics.serve(0, runner, sink);
+    endpoints.add(metrics);
+    metricsPorts.put(INGEST, metrics.port());
+    return metrics.port();
+  }
+
+  /** Names in {@link #metricsPorts}. */
+  public static final String JOB = "job";
+  public static final String NORMALISER = "normaliser";
+  public static final String INGEST = "ingest";
+
+  /** Process ({@link #JOB}, {@link #NORMALISER}, {@link #INGEST}) → the port its metrics are on. */
+  public Map<String, Integer> metricsPorts() {
+    synchronized (metricsPorts) {
+      return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metricsPorts));
+    }
+  }
+
+  /** The same as scrape URLs ({@code http://localhost:PORT/metrics}), in the order they started. */
+  public Map<String, String> metricsUrls() {
+    Map<String, String> urls = new LinkedHashMap<>();
+    synchronized (metricsPorts) {
+      metricsPorts.forEach((process, port) -> urls.put(process, FlinkPrometheus.url(port)));
+    }
+    return urls;
   }
 
   public String bootstrapServers() {
@@ -212,6 +271,8 @@ public final class LocalPipeline implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    endpoints.forEach(MetricsEndpoint::close);
+    endpoints.clear();
     if (broker != null) {
       broker.close();
     }

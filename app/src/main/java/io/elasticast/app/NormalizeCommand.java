@@ -1,5 +1,6 @@
 package io.elasticast.app;
 
+import io.elasticast.ingest.MetricsEndpoint;
 import io.elasticast.ingest.NormaliserConfig;
 import io.elasticast.ingest.NormaliserService;
 import io.elasticast.schemas.Topics;
@@ -49,6 +50,13 @@ public final class NormalizeCommand implements Callable<Integer> {
       description = "Bytes of a refused value kept in its dead letter; larger ones are truncated (default: ${DEFAULT-VALUE}).")
   int deadLetterMaxValueBytes = io.elasticast.schemas.DeadLetters.DEFAULT_MAX_VALUE_BYTES;
 
+  /** The normaliser's default metrics port (Flink's reporter has 9249, ingest 9251). */
+  static final int DEFAULT_METRICS_PORT = 9250;
+
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "Serve Prometheus metrics on http://localhost:PORT/metrics (default: ${DEFAULT-VALUE}; 0 picks a free port, -1 serves none).")
+  int metricsPort = DEFAULT_METRICS_PORT;
+
   @Parameters(arity = "0..*", paramLabel = "TOPIC",
       description = "Raw, normalised and dead-letter topic names (default: "
           + Topics.AUDIO_RAW_NAME + " " + Topics.AUDIO_NORMALISED_NAME + " " + Topics.DEAD_LETTERS_NAME + ").")
@@ -82,11 +90,26 @@ public final class NormalizeCommand implements Callable<Integer> {
     // client settings (TLS, SASL) reach every client Kafka Streams makes
     props.putAll(IngestCommand.clientProperties(config));
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
+    MetricsEndpoint metrics = null;
+    if (metricsPort != -1) {
+      try {
+        metrics = MetricsEndpoint.start(metricsPort);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+      out.println("normaliser: metrics on " + metrics.url());
+    }
     try (StopOnSignal signals = new StopOnSignal("normalize", stop, Duration.ofSeconds(60))) {
       return NormaliserService.run(props,
           topics.audioRaw.withName(name(0, Topics.AUDIO_RAW_NAME)),
           topics.audioNormalised.withName(name(1, Topics.AUDIO_NORMALISED_NAME)),
-          topics.deadLetters.withName(name(2, Topics.DEAD_LETTERS_NAME)), settings, out, stop);
+          topics.deadLetters.withName(name(2, Topics.DEAD_LETTERS_NAME)), settings, out, stop,
+          metrics == null ? null : metrics.registry());
+    } finally {
+      if (metrics != null) {
+        metrics.close();
+      }
     }
   }
 

@@ -35,6 +35,19 @@ class ClusterCommandIT {
       String overview = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
           URI.create("http://" + address + "/overview")).build(), HttpResponse.BodyHandlers.ofString()).body();
       assertThat(overview).contains("\"taskmanagers\":2").contains("\"slots-total\":4");
+      // every process serves its own Prometheus metrics, on a port of the range of its own
+      String metrics = awaitLineStarting(cluster, "metrics (Prometheus):");
+      var urls = java.util.regex.Pattern.compile("(jobmanager|taskmanager-\\d)=(http://\\S+)")
+          .matcher(metrics).results().toList();
+      assertThat(urls).extracting(m -> m.group(1))
+          .containsExactly("jobmanager", "taskmanager-0", "taskmanager-1");
+      assertThat(urls.stream().map(m -> m.group(2)).distinct()).hasSize(3);
+      for (var m : urls) {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(m.group(2)))
+            .build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(body).as(m.group(1) + " at " + m.group(2))
+            .contains(m.group(1).equals("jobmanager") ? "flink_jobmanager_" : "flink_taskmanager_");
+      }
       // three JVMs besides the CLI's own: the JobManager and two TaskManagers
       assertThat(cluster.process().descendants().filter(ProcessHandle::isAlive).count()).isEqualTo(3);
       var children = cluster.process().descendants().toList();
@@ -47,5 +60,17 @@ class ClusterCommandIT {
         assertThat(left.map(p -> p.getFileName().toString()).toList()).as("left in " + tmp).isEmpty();
       }
     }
+  }
+
+  private static String awaitLineStarting(CliProcess p, String prefix) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      var line = p.output().lines().filter(l -> l.startsWith(prefix)).findFirst();
+      if (line.isPresent()) {
+        return line.get();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no line starting '" + prefix + "' in:\n" + p.output());
   }
 }

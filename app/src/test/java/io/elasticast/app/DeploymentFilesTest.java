@@ -10,7 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -131,6 +135,128 @@ class DeploymentFilesTest {
           assertThat(spec.findOption(arg.asText())).as(sub + " " + arg.asText()).isNotNull();
         }
       }
+    }
+  }
+
+  // ---- metrics: Prometheus and Grafana ---------------------------------------------------------
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void shouldPlotOnlyDocumentedMetricsInTheGrafanaDashboard() throws Exception {
+    JsonNode dashboard = JSON.readTree(ROOT.resolve("docker/grafana/dashboards/elasticast.json").toFile());
+    List<String> queries = new ArrayList<>();
+    collectExprs(dashboard.get("panels"), queries);
+    for (JsonNode variable : dashboard.at("/templating/list")) {
+      JsonNode q = variable.get("query");
+      queries.add(q.isObject() ? q.get("query").asText() : q.asText());
+    }
+    assertThat(queries).hasSizeGreaterThan(20);
+    Set<String> used = new LinkedHashSet<>();
+    for (String q : queries) {
+      Set<String> names = promqlMetricNames(q);
+      assertThat(names).as("metric names in " + q).isNotEmpty();
+      used.addAll(names);
+    }
+    assertThat(used).as("metrics the dashboard queries, each in " + MetricsDoc.FILE)
+        .isSubsetOf(MetricsDoc.names())
+        .contains("flink_taskmanager_job_task_operator_feed_levelDbfs",
+            "elasticast_normaliser_dead_letters_total", "elasticast_ingest_chunks_sent_total");
+    // every panel reads the data source the provisioning file creates
+    String uid = YAML.readTree(ROOT.resolve("docker/grafana/provisioning/datasources/prometheus.yml")
+        .toFile()).at("/datasources/0/uid").asText();
+    List<String> panelUids = new ArrayList<>();
+    dashboard.get("panels").forEach(p -> {
+      if (!p.get("type").asText().equals("row")) {
+        panelUids.add(p.at("/datasource/uid").asText());
+      }
+    });
+    assertThat(panelUids).isNotEmpty().containsOnly(uid);
+  }
+
+  @Test
+  void shouldFindTheMetricNamesOfAPromQlQuery() {
+    assertThat(promqlMetricNames("sum by (feed, reason) (rate(a_total{feed=~\"$feed\",x=\"y}z\"}[1m]))"
+        + " / ignoring(le) b_c + on(x) group_left(y) max(c:d) > 0 and bool 1e3"))
+        .containsExactly("a_total", "b_c", "c:d");
+    assertThat(promqlMetricNames("label_values(m_x, feed)")).containsExactly("m_x");
+  }
+
+  /** Metric names a PromQL query reads: what is left once strings, matchers, ranges, groupings and calls are out. */
+  static Set<String> promqlMetricNames(String query) {
+    String q = query.replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"")
+        .replaceAll("\\{[^}]*\\}", " ")
+        .replaceAll("\\[[^\\]]*\\]", " ")
+        .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")
+        .replaceAll("label_values\\(\\s*([^,)]+?)\\s*,[^)]*\\)", "$1");
+    Set<String> keywords = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
+        "bool", "and", "or", "unless", "offset", "inf", "nan", "e");
+    Set<String> names = new LinkedHashSet<>();
+    Matcher m = Pattern.compile("(?<![0-9.])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?").matcher(q);
+    while (m.find()) {
+      if (m.group(2) == null && !keywords.contains(m.group(1).toLowerCase())) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
+  }
+
+  private static void collectExprs(JsonNode panels, List<String> out) {
+    for (JsonNode p : panels) {
+      if (p.has("panels")) {
+        collectExprs(p.get("panels"), out);
+      }
+      if (p.has("targets")) {
+        p.get("targets").forEach(t -> out.add(t.get("expr").asText()));
+      }
+    }
+  }
+
+  @Test
+  void shouldScrapeEveryProcessOnThePortItServesAndTheDocSays() throws Exception {
+    JsonNode prometheus = YAML.readTree(ROOT.resolve("docker/prometheus.yml").toFile());
+    Map<String, List<String>> targets = new LinkedHashMap<>();
+    for (JsonNode job : prometheus.get("scrape_configs")) {
+      List<String> t = new ArrayList<>();
+      job.at("/static_configs/0/targets").forEach(x -> t.add(x.asText()));
+      targets.put(job.get("job_name").asText(), t);
+    }
+    assertThat(targets).containsOnlyKeys("flink", "normaliser", "ingest");
+    JsonNode services = compose().get("services");
+    // each process's port: as the code defaults it, as the compose file configures it
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    int flinkPort = Integer.parseInt(JobConfig.defaults().metrics.prometheusPort);
+    for (String flink : List.of("jobmanager", "taskmanager")) {
+      String props = services.at("/" + flink + "/environment/FLINK_PROPERTIES").asText();
+      assertThat(props).as(flink + " FLINK_PROPERTIES")
+          .contains(FlinkPrometheus.FACTORY_KEY + ": " + FlinkPrometheus.FACTORY)
+          .contains(FlinkPrometheus.PORT_KEY + ": " + flinkPort);
+      expected.put(flink, flinkPort);
+    }
+    expected.put("normaliser", NormalizeCommand.DEFAULT_METRICS_PORT);
+    expected.put("ingest", IngestCommand.DEFAULT_METRICS_PORT);
+    for (String service : List.of("normaliser", "ingest")) {
+      List<String> command = new ArrayList<>();
+      services.at("/" + service + "/command").forEach(a -> command.add(a.asText()));
+      assertThat(command).as(service + " command").contains("--metrics-port");
+      assertThat(command.get(command.indexOf("--metrics-port") + 1))
+          .isEqualTo(Integer.toString(expected.get(service)));
+    }
+    List<String> all = targets.values().stream().flatMap(List::stream).toList();
+    assertThat(all).containsExactlyInAnyOrderElementsOf(expected.entrySet().stream()
+        .map(e -> e.getKey() + ":" + e.getValue()).toList());
+    assertThat(targets.get("flink")).containsExactlyInAnyOrder("jobmanager:" + flinkPort, "taskmanager:" + flinkPort);
+    // and the doc's table of ports says the same
+    String doc = Files.readString(MetricsDoc.FILE);
+    for (var e : Map.of("normaliser", NormalizeCommand.DEFAULT_METRICS_PORT, "ingest",
+        IngestCommand.DEFAULT_METRICS_PORT, "job", flinkPort).entrySet()) {
+      assertThat(doc).as("port row of " + e.getKey() + " in " + MetricsDoc.FILE)
+          .containsPattern("(?m)^\\| " + e.getKey() + " \\| `\\./elasticast [a-z]+`[^|]*\\| " + e.getValue() + " \\|");
+    }
+    // Prometheus and Grafana get the files this directory holds
+    assertThat(services.at("/prometheus/volumes/0").asText()).startsWith("./prometheus.yml:");
+    for (JsonNode v : services.at("/grafana/volumes")) {
+      assertThat(ROOT.resolve("docker").resolve(v.asText().split(":")[0])).as(v.asText()).isDirectory();
     }
   }
 }

@@ -43,6 +43,12 @@ class IngestCommandTest {
   }
 
   @Test
+  void shouldRefuseALoopPauseWithoutLoop() {
+    assertThat(run("ingest", "a.wav", "--loop-pause-ms", "3000")).isEqualTo(2);
+    assertThat(err.toString()).contains("--loop-pause-ms").contains("needs --loop");
+  }
+
+  @Test
   void shouldRefuseAnUnknownRawFormat() {
     assertThat(run("ingest", "-", "--format", "mulaw", "--rate", "8000", "--channels", "1")).isEqualTo(2);
     assertThat(err.toString()).contains("mulaw");

@@ -103,6 +103,17 @@ class JobConfigTest {
   }
 
   @Test
+  void shouldReadTheIncidentsLevelGateAndRefuseALevelAboveFullScale(@TempDir Path dir) throws Exception {
+    Path off = dir.resolve("off.yaml");
+    Files.writeString(off, "incidents:\n  min-level-dbfs: -120\n");
+    assertThat(JobConfig.load(off).incidents.rules().minLevelDbfs()).isEqualTo(-120f);
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "incidents:\n  min-level-dbfs: 3\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobConfig.load(bad))
+        .hasMessageContaining("min level must be <= 0 dBFS");
+  }
+
+  @Test
   void shouldReadPerLabelAndPerFeedIncidentThresholds(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("job.yaml");
     Files.writeString(f, """
@@ -121,7 +132,7 @@ class JobConfigTest {
             feed-7: {siren: {on: 0.8}}
         """);
     JobConfig c = JobConfig.load(f);
-    assertThat(c.incidents.rules()).isEqualTo(new IncidentRules(3, 5, 3000, 0, 0.1f));
+    assertThat(c.incidents.rules()).isEqualTo(new IncidentRules(3, 5, 3000, 0, 0.1f, IncidentRules.DEFAULT_MIN_LEVEL_DBFS));
     IncidentThresholds t = c.incidents.thresholds();
     assertThat(t.of("feed-1", "siren")).isEqualTo(new IncidentThresholds.Resolved(0.7f, 0.5f));
     assertThat(t.of("feed-7", "siren")).isEqualTo(new IncidentThresholds.Resolved(0.8f, 0.5f));
