@@ -1,5 +1,6 @@
 package io.elasticast.app;
 
+import io.elasticast.app.dashboard.Dashboard;
 import io.elasticast.app.live.FeedBoard;
 import io.elasticast.app.live.LiveWatch;
 import io.elasticast.app.live.WatchTerminal;
@@ -48,6 +49,11 @@ public final class DemoCommand implements Callable<Integer> {
   /** The bundled clips, one per class, in the jar under demo-audio/. */
   static final List<String> DEMO_CLIPS = List.of("speech", "siren", "alarm", "piano", "strings",
       "brass", "woodwind", "drums", "engine", "noise");
+  /**
+   * Silence between a clip's loops: longer than the incidents' hold time (2 s) plus a window, so
+   * each play of a clip is one incident that opens and closes, as a passing siren would be.
+   */
+  static final int LOOP_PAUSE_MILLIS = 4000;
   static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
       .withZone(ZoneId.systemDefault());
 
@@ -64,6 +70,9 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--events", description = "Print every window's labels as it is scored, instead of the incident view.")
   boolean events;
+
+  @Option(names = "--dashboard-port", description = "Live dashboard in the browser at http://localhost:PORT/; 0 = off (default: ${DEFAULT-VALUE}).")
+  int dashboardPort = Dashboard.DEFAULT_PORT;
 
   @Option(names = "--plain", description = "No in-place redraw of the status table (automatic when not on a terminal).")
   boolean plain;
@@ -105,8 +114,11 @@ public final class DemoCommand implements Callable<Integer> {
       KafkaChunkSink chunkSink = new KafkaChunkSink(pipeline.bootstrapServers(), pipeline.topics().audioRaw);
       IngestRunner ingest = new IngestRunner(
           new IngestRunner.Options(List.of(audio.toString()), feeds, true, true,
-              IngestRunner.DEFAULT_CHUNK_MILLIS, null, null),
+              IngestRunner.DEFAULT_CHUNK_MILLIS, null, null, LOOP_PAUSE_MILLIS),
           chunkSink, Ticker.system(), Clock.systemUTC(), LocalPipeline.quiet(), false);
+      pipeline.serveIngestMetrics(ingest, chunkSink);
+      out.println("Prometheus metrics: " + String.join(", ", pipeline.metricsUrls().entrySet().stream()
+          .map(e -> e.getKey() + " " + e.getValue()).toList()));
       Thread ingestThread = new Thread(ingest::run, "demo-ingest");
       ingestThread.setDaemon(true);
       ingestThread.start();
@@ -126,7 +138,8 @@ public final class DemoCommand implements Callable<Integer> {
       }
       long[] alertsOpened = new long[1];
       long started = System.nanoTime();
-      try (LiveWatch watch = new LiveWatch(WatchCommand.source(c, pipeline.bootstrapServers(), true),
+      try (Dashboard dashboard = Dashboard.startIfEnabled(board, dashboardPort, out);
+          LiveWatch watch = new LiveWatch(WatchCommand.source(c, pipeline.bootstrapServers(), true),
           board, view, terminal,
           i -> {
             if (i.getState() == IncidentState.OPEN && alertLabels.contains(i.getLabel().toString())) {
