@@ -27,8 +27,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
@@ -37,13 +41,18 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The pipeline: normalised chunks → an entry check (bad records become dead letters with their
@@ -222,6 +231,34 @@ public final class ElasticAstJob {
         .build();
   }
 
+  /**
+   * An exactly-once sink lists the open transactions on its topic when it starts (POOLING naming,
+   * below), which fails on a topic that does not exist yet instead of letting the first write
+   * auto-create it: create a missing output topic with the broker's default partitions.
+   */
+  static void createTopicIfMissing(JobConfig c, String topic) {
+    Properties p = clientProperties(c);
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka.bootstrapServers);
+    try (Admin admin = Admin.create(p)) {
+      if (admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(topic)) {
+        return;
+      }
+      admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
+          .all().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create output topic " + topic + " on "
+            + c.kafka.bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while checking output topic " + topic, e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("cannot reach " + c.kafka.bootstrapServers
+          + " to check output topic " + topic + " (60 s)", e);
+    }
+  }
+
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(JobConfig c,
       String topic, Class<T> type, AvroRecordSerializer.KeyOf<T> keyOf, String suffix) {
     DeliveryGuarantee guarantee = switch (c.sink.deliveryGuarantee) {
@@ -229,12 +266,21 @@ public final class ElasticAstJob {
       case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
       default -> DeliveryGuarantee.NONE;
     };
+    if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+      createTopicIfMissing(c, topic);
+    }
     return KafkaSink.<T>builder()
         .setBootstrapServers(c.kafka.bootstrapServers)
         .setKafkaProducerConfig(clientProperties(c))
         .setRecordSerializer(new AvroRecordSerializer<>(topic, type, keyOf))
         .setDeliveryGuarantee(guarantee)
         .setTransactionalIdPrefix(c.sink.transactionalIdPrefix + "-" + suffix)
+        // POOLING aborts lingering transactions by listing the open ones and skips those the
+        // committer still has to commit. The default (INCREMENTING, aborted by probing ids) lost
+        // the killed subtask's pre-committed transaction when a TaskManager died between a
+        // checkpoint and its commit ("producer is already fenced"): FlinkClusterIT
+        .setTransactionNamingStrategy(guarantee == DeliveryGuarantee.EXACTLY_ONCE
+            ? TransactionNamingStrategy.POOLING : TransactionNamingStrategy.DEFAULT)
         .setProperty("transaction.timeout.ms", Long.toString(c.sink.transactionTimeoutMs))
         .build();
   }

@@ -2,9 +2,15 @@ package io.elasticast.app.flink;
 
 import io.elasticast.schemas.AvroSingleObjectSerde;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -13,7 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * the record (the stream id), so one feed's records stay in one partition and in order.
  */
 public final class AvroRecordSerializer<T extends SpecificRecord>
-    implements KafkaRecordSerializationSchema<T> {
+    implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
 
   /** A serialisable key extractor. */
   public interface KeyOf<T> extends Function<T, String>, java.io.Serializable {}
@@ -27,6 +33,15 @@ public final class AvroRecordSerializer<T extends SpecificRecord>
     this.topic = topic;
     this.type = type;
     this.keyOf = keyOf;
+  }
+
+  /**
+   * The topic this writes: the exactly-once sink's POOLING transaction naming lists the open
+   * transactions on it to abort lingering ones at recovery.
+   */
+  @Override
+  public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+    return Optional.of(new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
   }
 
   @Override

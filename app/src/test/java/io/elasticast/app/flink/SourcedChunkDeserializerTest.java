@@ -87,4 +87,12 @@ class SourcedChunkDeserializerTest {
     assertThat(AvroRecordSerializer.brokerSafe(NOW - 10, NOW)).isEqualTo(NOW - 10);
     assertThat(AvroRecordSerializer.brokerSafe(NOW + Duration.ofDays(3650).toMillis(), NOW)).isEqualTo(NOW);
   }
+
+  @Test
+  void shouldNameItsTopicForThePoolingTransactionNaming() {
+    var serializer = new AvroRecordSerializer<>("classifications", AudioChunk.class,
+        c -> c.getStreamId().toString());
+    assertThat(serializer.getKafkaDatasetFacet()).hasValueSatisfying(f ->
+        assertThat(f.getTopicIdentifier().getTopics()).containsExactly("classifications"));
+  }
 }
