@@ -84,6 +84,10 @@ public final class ElasticAstJob {
 
   /** The Kafka-to-Kafka job that {@code config} describes. */
   public static ElasticAstJob onKafka(JobConfig config) {
+    if (config.sink.deliveryGuarantee.equals("exactly-once")) {
+      createMissingTopics(config, List.of(config.topics.events, config.topics.incidents,
+          config.topics.alerts, config.topics.deadLetters));
+    }
     return new ElasticAstJob(config, kafkaSource(config),
         kafkaSink(config, config.topics.events, ClassificationEvent.class, ClassificationEvent::getStreamId, "events"),
         kafkaSink(config, config.topics.incidents, Incident.class, Incident::getStreamId, "incidents"),
@@ -234,30 +238,41 @@ public final class ElasticAstJob {
   /**
    * An exactly-once sink lists the open transactions on its topic when it starts (POOLING naming,
    * below), which fails on a topic that does not exist yet instead of letting the first write
-   * auto-create it: create a missing output topic with the broker's default partitions.
+   * auto-create it: create the missing ones with the broker's default partitions. A broker that
+   * cannot be reached within {@link #TOPIC_CHECK_TIMEOUT} is only warned about: the job starts and
+   * its Kafka clients keep retrying, as they do when the broker goes away later.
    */
-  static void createTopicIfMissing(JobConfig c, String topic) {
+  static void createMissingTopics(JobConfig c, List<String> topics) {
     Properties p = clientProperties(c);
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka.bootstrapServers);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TOPIC_CHECK_TIMEOUT.toMillis());
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TOPIC_CHECK_TIMEOUT.toMillis());
     try (Admin admin = Admin.create(p)) {
-      if (admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(topic)) {
-        return;
-      }
-      admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
-          .all().get(60, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create output topic " + topic + " on "
-            + c.kafka.bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+      Set<String> existing = admin.listTopics().names()
+          .get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      for (String topic : topics.stream().distinct().filter(t -> !existing.contains(t)).toList()) {
+        try {
+          admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
+              .all().get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create output topic " + topic + " on "
+                + c.kafka.bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+          }
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while checking output topic " + topic, e);
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("cannot reach " + c.kafka.bootstrapServers
-          + " to check output topic " + topic + " (60 s)", e);
+      throw new IllegalStateException("interrupted while checking the output topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("cannot reach {} to check the output topics {} ({}); starting anyway, they must"
+          + " exist before the exactly-once sinks can start", c.kafka.bootstrapServers, topics,
+          e.getCause() == null ? e.toString() : e.getCause().getMessage());
     }
   }
+
+  static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(10);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ElasticAstJob.class);
 
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(JobConfig c,
       String topic, Class<T> type, AvroRecordSerializer.KeyOf<T> keyOf, String suffix) {
@@ -266,9 +281,6 @@ public final class ElasticAstJob {
       case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
       default -> DeliveryGuarantee.NONE;
     };
-    if (guarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-      createTopicIfMissing(c, topic);
-    }
     return KafkaSink.<T>builder()
         .setBootstrapServers(c.kafka.bootstrapServers)
         .setKafkaProducerConfig(clientProperties(c))

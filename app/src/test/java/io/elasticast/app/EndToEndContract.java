@@ -203,14 +203,17 @@ abstract class EndToEndContract {
   }
 
   static org.apache.flink.connector.kafka.sink.KafkaSink<ClassificationEvent> sinkOf(JobConfig c, String topic) {
+    ElasticAstJob.createMissingTopics(c, java.util.List.of(topic));
     return ElasticAstJob.kafkaSink(c, topic, ClassificationEvent.class, ClassificationEvent::getStreamId, topic);
   }
 
   static org.apache.flink.connector.kafka.sink.KafkaSink<Incident> incidentSinkOf(JobConfig c, String topic) {
+    ElasticAstJob.createMissingTopics(c, java.util.List.of(topic));
     return ElasticAstJob.kafkaSink(c, topic, Incident.class, Incident::getStreamId, topic);
   }
 
   static org.apache.flink.connector.kafka.sink.KafkaSink<DeadLetter> dlqOf(JobConfig c) {
+    ElasticAstJob.createMissingTopics(c, java.util.List.of(c.topics.deadLetters));
     return ElasticAstJob.kafkaSink(c, c.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq");
   }
 
