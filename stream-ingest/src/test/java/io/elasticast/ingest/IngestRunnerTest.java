@@ -52,6 +52,34 @@ class IngestRunnerTest {
     return path;
   }
 
+  static boolean silent(AudioChunk chunk) {
+    byte[] payload = ChunkValidator.bytesOf(chunk.getPayload());
+    return Arrays.equals(payload, new byte[payload.length]);
+  }
+
+  /** A runner whose sink collects into {@link #sink} and asks it to stop once {@code enough}. */
+  IngestRunner stoppingWhen(IngestRunner.Options options, java.util.function.BooleanSupplier enough) {
+    IngestRunner[] runner = new IngestRunner[1];
+    ChunkSink stopping = new ChunkSink() {
+      @Override
+      public synchronized void send(AudioChunk chunk, Consumer<Exception> onFailure) {
+        sink.send(chunk, onFailure);
+        if (enough.getAsBoolean()) {
+          runner[0].requestStop();
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    runner[0] = new IngestRunner(options, stopping, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC),
+        err, false);
+    return runner[0];
+  }
+
   IngestRunner runner(List<String> sources, int feeds, boolean loop, AudioSources.RawStdin stdin) {
     var options = new IngestRunner.Options(sources, feeds, loop, false, 100, null, stdin);
     return new IngestRunner(options, sink, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC), err, false);
@@ -95,28 +123,11 @@ class IngestRunnerTest {
     Path missing = dir.resolve("gone.wav");
     var options = new IngestRunner.Options(List.of(good.toString(), missing.toString()), 6, true, false,
         100, null, null);
-    IngestRunner[] holder = new IngestRunner[1];
-    ChunkSink stopping = new ChunkSink() {
-      @Override
-      public synchronized void send(AudioChunk chunk, Consumer<Exception> onFailure) {
-        sink.send(chunk, onFailure);
-        if (sink.chunks.size() >= 60) {
-          holder[0].requestStop();
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    holder[0] = new IngestRunner(options, stopping, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC),
-        err, false);
-    assertThat(holder[0].run()).isEqualTo(1);
+    IngestRunner runner = stoppingWhen(options, () -> sink.chunks.size() >= 60);
+    assertThat(runner.run()).isEqualTo(1);
 
     assertThat(err().split("no such file", -1)).hasSize(2); // exactly one error line
-    assertThat(holder[0].feeds()).hasSize(6).allSatisfy(f -> assertThat(f.source()).isEqualTo(good.toString()));
+    assertThat(runner.feeds()).hasSize(6).allSatisfy(f -> assertThat(f.source()).isEqualTo(good.toString()));
     assertThat(err()).containsPattern("gone +0.0 s +0 chunks +failed");
   }
 
@@ -143,30 +154,13 @@ class IngestRunnerTest {
   void shouldSendSilenceBetweenLoopsWhenAskedForAPause() throws Exception {
     Path file = wav("clip.wav", 16_000, 1, 0.4); // 4 chunks
     var options = new IngestRunner.Options(List.of(file.toString()), 1, true, false, 100, null, null, 250);
-    IngestRunner[] holder = new IngestRunner[1];
-    ChunkSink stopping = new ChunkSink() {
-      @Override
-      public synchronized void send(AudioChunk chunk, Consumer<Exception> onFailure) {
-        sink.send(chunk, onFailure);
-        if (sink.chunks.size() >= 14) {
-          holder[0].requestStop();
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    holder[0] = new IngestRunner(options, stopping, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC),
-        err, false);
-    assertThat(holder[0].run()).isZero();
+    IngestRunner runner = stoppingWhen(options, () -> sink.chunks.size() >= 14);
+    assertThat(runner.run()).isZero();
 
     // 4 chunks of the clip, 3 of silence (250 ms rounded up to whole 100 ms chunks), the clip again
     List<AudioChunk> chunks = sink.chunks.subList(0, 14);
     List<Boolean> silent = chunks.stream()
-        .map(c -> { for (byte b : ChunkValidator.bytesOf(c.getPayload())) { if (b != 0) return false; } return true; })
+        .map(IngestRunnerTest::silent)
         .toList();
     assertThat(silent).containsExactly(false, false, false, false, true, true, true,
         false, false, false, false, true, true, true);
@@ -185,28 +179,10 @@ class IngestRunnerTest {
   void shouldSimulateManyLoopingFeedsFromOneFileWithOffsetStarts() throws Exception {
     Path file = wav("loop.wav", 16_000, 1, 0.4);
     var options = new IngestRunner.Options(List.of(file.toString()), 4, true, false, 100, null, null);
-    IngestRunner[] holder = new IngestRunner[1];
-    ChunkSink stopping = new ChunkSink() {
-      @Override
-      public synchronized void send(AudioChunk chunk, Consumer<Exception> onFailure) {
-        sink.send(chunk, onFailure);
-        // Unpaced feeds race; stop once every one has wrapped around the file a few times.
-        boolean allWrapped = List.of("loop-0", "loop-1", "loop-2", "loop-3").stream()
-            .allMatch(id -> sink.of(id).size() >= 12);
-        if (allWrapped) {
-          holder[0].requestStop();
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    holder[0] = new IngestRunner(options, stopping, new FakeTicker(), Clock.fixed(START, ZoneOffset.UTC),
-        err, false);
-    assertThat(holder[0].run()).isZero();
+    // Unpaced feeds race; stop once every one has wrapped around the file a few times.
+    IngestRunner runner = stoppingWhen(options, () -> List.of("loop-0", "loop-1", "loop-2", "loop-3")
+        .stream().allMatch(id -> sink.of(id).size() >= 12));
+    assertThat(runner.run()).isZero();
 
     List<String> ids = List.of("loop-0", "loop-1", "loop-2", "loop-3");
     assertThat(sink.chunks).extracting(AudioChunk::getStreamId).containsOnlyElementsOf(ids);
