@@ -30,7 +30,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code elasticast classify FILE...}: each file becomes one native-length window (capped) and all
  * of them go through the same featurizer, packer and runtime as the stream job; one JSON object
- * per file, in argument order. A file that cannot be read or classified gets a JSON line with an
+ * per file, in argument order: the best label and score, the {@code top} labels, and the labels
+ * {@code detected} (every one at or above its threshold, see {@link LogitsDecoder}). A file shorter
+ * than one 16-frame patch (a 0.1 s click) is padded to one, as in training. A file that cannot be read or classified gets a JSON line with an
  * "error" instead, and the exit code is 1.
  */
 @Command(
@@ -108,7 +110,9 @@ public final class ClassifyCommand implements Callable<Integer> {
       LogitsDecoder decoder = LogitsDecoder.forModel(config);
       WindowClassifier.Outcome outcome = classifier.classify(windows);
       for (WindowClassifier.Scored s : outcome.scored()) {
-        results.put(fileOf.get(s.window()), json(fileOf.get(s.window()), decoder.topK(s.logits(), top)));
+        float[] scores = decoder.scores(s.logits());
+        results.put(fileOf.get(s.window()), json(fileOf.get(s.window()),
+            decoder.topKOfScores(scores, top), decoder.detectedOfScores(scores)));
       }
       outcome.rejected().forEach(r -> errors.put(fileOf.get(r.window()), r.reason()));
     } catch (InvalidModelException e) {
@@ -155,15 +159,19 @@ public final class ClassifyCommand implements Callable<Integer> {
         fbank.frameShiftMs(), frames, bins, false, features);
   }
 
-  private static ObjectNode json(Path file, List<LabelScore> top) {
+  private static ObjectNode json(Path file, List<LabelScore> top, List<LabelScore> detected) {
     ObjectNode line = JSON.createObjectNode();
     line.put("file", file.toString());
     line.put("label", top.get(0).getLabel());
     line.put("score", top.get(0).getScore());
-    ArrayNode list = line.putArray("top");
-    for (LabelScore s : top) {
+    scores(line.putArray("top"), top);
+    scores(line.putArray("detected"), detected);
+    return line;
+  }
+
+  private static void scores(ArrayNode list, List<LabelScore> scores) {
+    for (LabelScore s : scores) {
       list.addObject().put("label", s.getLabel()).put("score", s.getScore());
     }
-    return line;
   }
 }

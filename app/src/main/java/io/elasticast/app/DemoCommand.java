@@ -199,18 +199,23 @@ public final class DemoCommand implements Callable<Integer> {
   static final class EventTable {
 
     static String header() {
-      return String.format("%-12s %-18s %-15s %-6s %-10s %6s %8s %9s", "time", "feed", "window",
-          "shift", "label", "score", "dBFS", "latency");
+      return String.format("%-12s %-18s %-15s %-6s %-10s %6s %8s %9s  %s", "time", "feed", "window",
+          "shift", "label", "score", "dBFS", "latency", "detected");
     }
 
     String add(ClassificationEvent e, long nowMicros) {
       LabelScore top = e.getTopK().isEmpty() ? new LabelScore("?", 0f) : e.getTopK().get(0);
       long latency = nowMicros - e.getWindowEndMicros();
       double length = (e.getWindowEndMicros() - e.getWindowStartMicros()) / 1e6;
-      return String.format("%-12s %-18s %-15s %-6s %-10s %6.2f %8s %7d ms",
+      StringBuilder detected = new StringBuilder();
+      for (LabelScore d : e.getDetected()) {
+        detected.append(detected.length() == 0 ? "" : ",").append(d.getLabel());
+      }
+      return String.format("%-12s %-18s %-15s %-6s %-10s %6.2f %8s %7d ms  %s",
           CLOCK.format(Instant.ofEpochMilli(nowMicros / 1000)), e.getStreamId(),
           String.format("%.2f s", length), e.getFrameShiftMs() + "ms", top.getLabel(), top.getScore(),
-          e.getLevelDbfs() == null ? "-" : String.format("%.1f", e.getLevelDbfs()), latency / 1000);
+          e.getLevelDbfs() == null ? "-" : String.format("%.1f", e.getLevelDbfs()), latency / 1000,
+          detected.length() == 0 ? "-" : detected);
     }
   }
 }

@@ -96,6 +96,9 @@ class JobConfigTest {
     assertThat(c.incidents.rules()).isEqualTo(IncidentRules.defaults());
     assertThat(c.incidents.thresholds().of("any-feed", "siren"))
         .isEqualTo(new IncidentThresholds.Resolved(0.6f, 0.4f));
+    // the shipped defaults file and the one Java definition (also the events' detection default)
+    assertThat(c.incidents.thresholds().of("any-feed", "siren")).isEqualTo(
+        new IncidentThresholds.Resolved(IncidentThresholds.DEFAULT_ON, IncidentThresholds.DEFAULT_OFF));
     assertThat(c.alerts.labels).containsExactly("siren", "alarm");
     IncidentSettings s = ElasticAstJob.incidentSettings(c);
     assertThat(s.drivingPolicy("any-feed")).as("the first sliding policy").isEqualTo("sliding-1s/0.5s@10ms");

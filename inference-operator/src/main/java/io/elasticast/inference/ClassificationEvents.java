@@ -33,13 +33,15 @@ public final class ClassificationEvents {
 
   public ClassificationEvent event(WindowClassifier.Scored scored, long latencyMicros) {
     SpectrogramWindow w = scored.window();
+    float[] scores = decoder.scores(scored.logits());
     return ClassificationEvent.newBuilder()
         .setStreamId(w.streamId)
         .setWindowStartMicros(w.startMicros)
         .setWindowEndMicros(w.endMicros)
         .setFrameShiftMs(w.frameShiftMs)
         .setFrames(w.frames)
-        .setTopK(decoder.topK(scored.logits(), topK))
+        .setTopK(decoder.topKOfScores(scores, topK))
+        .setDetected(decoder.detectedOfScores(scores))
         .setModelId(modelId)
         .setModelSha256(modelSha256)
         .setProcessingLatencyMicros(latencyMicros)

@@ -1,22 +1,43 @@
 package io.elasticast.inference;
 
+import io.elasticast.inference.incidents.IncidentThresholds;
 import io.elasticast.schemas.LabelScore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Logits of one window → scores (softmax or sigmoid, as model.json says) → top-k labels. */
+/**
+ * Logits of one window → scores (softmax or sigmoid, as model.json says) → top-k labels, and the
+ * labels detected: every one whose score is at or above its threshold (model.json's
+ * {@code thresholds}, else {@link IncidentThresholds#DEFAULT_ON}, the default incident on-threshold).
+ */
 public final class LogitsDecoder {
 
   private final List<String> labels;
   private final ModelConfig.OutputActivation activation;
+  private final float[] thresholds;
 
+  /** Every label detected at the default threshold. */
   public LogitsDecoder(List<String> labels, ModelConfig.OutputActivation activation) {
+    this(labels, activation, Map.of());
+  }
+
+  /**
+   * @param thresholds detection threshold by label; a label not named here uses
+   *     {@link IncidentThresholds#DEFAULT_ON}
+   */
+  public LogitsDecoder(List<String> labels, ModelConfig.OutputActivation activation,
+      Map<String, Float> thresholds) {
     this.labels = List.copyOf(labels);
     this.activation = activation;
+    this.thresholds = new float[this.labels.size()];
+    for (int i = 0; i < this.thresholds.length; i++) {
+      this.thresholds[i] = thresholds.getOrDefault(this.labels.get(i), IncidentThresholds.DEFAULT_ON);
+    }
   }
 
   public static LogitsDecoder forModel(ModelConfig config) {
-    return new LogitsDecoder(config.labels(), config.outputActivation());
+    return new LogitsDecoder(config.labels(), config.outputActivation(), config.thresholds());
   }
 
   /** Scores per label, in label order. */
@@ -50,10 +71,50 @@ public final class LogitsDecoder {
 
   /** The k best labels, highest score first; equal scores keep label order. */
   public List<LabelScore> topK(float[] logits, int k) {
-    float[] scores = scores(logits);
-    boolean[] taken = new boolean[scores.length];
-    List<LabelScore> top = new ArrayList<>(Math.min(k, scores.length));
-    for (int n = 0; n < Math.min(k, scores.length); n++) {
+    return topKOfScores(scores(logits), k);
+  }
+
+  /**
+   * Every label whose score is at or above its threshold, highest score first (equal scores keep
+   * label order); empty when none is.
+   */
+  public List<LabelScore> detected(float[] logits) {
+    return detectedOfScores(scores(logits));
+  }
+
+  /** {@link #detected} of scores already computed with {@link #scores}. */
+  public List<LabelScore> detectedOfScores(float[] scores) {
+    boolean[] skip = new boolean[scores.length];
+    int n = 0;
+    for (int i = 0; i < scores.length; i++) {
+      skip[i] = !(scores[i] >= thresholds[i]);
+      n += skip[i] ? 0 : 1;
+    }
+    return ranked(scores, skip, n);
+  }
+
+  /** {@link #topK} of scores already computed with {@link #scores}. */
+  public List<LabelScore> topKOfScores(float[] scores, int k) {
+    return ranked(scores, new boolean[scores.length], Math.min(k, scores.length));
+  }
+
+  /** The detection threshold of {@code label}. */
+  public float threshold(String label) {
+    int i = labels.indexOf(label);
+    if (i < 0) {
+      throw new IllegalArgumentException("'" + label + "' is not one of the labels " + labels);
+    }
+    return thresholds[i];
+  }
+
+  /** The {@code count} best labels not {@code taken} yet, highest score first. */
+  private List<LabelScore> ranked(float[] scores, boolean[] taken, int count) {
+    if (scores.length != labels.size()) {
+      throw new IllegalArgumentException(
+          "got " + scores.length + " scores for " + labels.size() + " labels");
+    }
+    List<LabelScore> top = new ArrayList<>(count);
+    for (int n = 0; n < count; n++) {
       int best = -1;
       for (int i = 0; i < scores.length; i++) {
         if (!taken[i] && (best < 0 || scores[i] > scores[best])) {

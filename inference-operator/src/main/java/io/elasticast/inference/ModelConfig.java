@@ -148,6 +148,31 @@ public record ModelConfig(
     return Map.copyOf(out);
   }
 
+  /**
+   * The raw log-mel value a window shorter than one patch is padded with, up to one patch, before
+   * normalisation: training and evaluation do so ({@code model/train.py:clip_tokens_from_fbank},
+   * model/README.md "Serving contract").
+   */
+  public static final float PADDING_LOG_MEL = 0f;
+
+  /** The model's feature normalisation {@code (x - mean) / (2 * std)} of one raw log-mel value. */
+  public float normalise(float logMel) {
+    return (logMel - mean) * normalisationScale();
+  }
+
+  /** {@code 1 / (2 * std)}: the factor of {@link #normalise}. */
+  public float normalisationScale() {
+    return 1f / (2f * std);
+  }
+
+  /**
+   * What a frame missing from a window shorter than one patch holds, in the normalised domain the
+   * model reads: {@code (0 - mean) / (2 * std)}, the normalised raw log-mel {@link #PADDING_LOG_MEL}.
+   */
+  public float paddingValue() {
+    return normalise(PADDING_LOG_MEL);
+  }
+
   public Path onnxPath() {
     return directory.resolve(onnxFile);
   }

@@ -9,7 +9,10 @@ import java.nio.LongBuffer;
  * contract (model/README.md) and {@code model/elasticast.py:patchify} say: patch (tp, fp) covers
  * frames tp*16.. and bins fp*16..; its vector index df*16 + dt holds fbank[tp*16+dt][fp*16+df];
  * tokens are time-major (tp, then fp); frames past a multiple of 16 are cut. Values are
- * normalised (x - mean) / (2 std) with the model's statistics unless the window already is.
+ * normalised (x - mean) / (2 std) with the model's statistics unless the window already is. A
+ * window of 1..15 frames is padded to one patch with {@link ModelConfig#paddingValue()} (the
+ * normalised raw log-mel 0), as training pads such windows ({@code train.clip_tokens_from_fbank});
+ * only a window without frames cannot be classified.
  */
 public final class Patchifier {
 
@@ -27,20 +30,30 @@ public final class Patchifier {
   private final int maxTimePositions;
   private final float shift;
   private final float scale;
+  /** Normalised value of the frames that pad a window shorter than one patch. */
+  private final float padding;
 
   public Patchifier(ModelConfig config, FeatureScale featureScale) {
     this(config.patchSize(), config.numMelBins(), config.maxTimePositions(),
         featureScale == FeatureScale.RAW_LOG_MEL ? config.mean() : 0f,
-        featureScale == FeatureScale.RAW_LOG_MEL ? 1f / (2f * config.std()) : 1f);
+        featureScale == FeatureScale.RAW_LOG_MEL ? config.normalisationScale() : 1f,
+        config.paddingValue());
   }
 
-  Patchifier(int patch, int numMelBins, int maxTimePositions, float shift, float scale) {
+  Patchifier(int patch, int numMelBins, int maxTimePositions, float shift, float scale,
+      float padding) {
     this.patch = patch;
     this.numMelBins = numMelBins;
     this.freqPositions = numMelBins / patch;
     this.maxTimePositions = maxTimePositions;
     this.shift = shift;
     this.scale = scale;
+    this.padding = padding;
+  }
+
+  /** The normalised value written for each frame a window shorter than one patch lacks. */
+  public float paddingValue() {
+    return padding;
   }
 
   public int patchValues() {
@@ -51,11 +64,12 @@ public final class Patchifier {
     return freqPositions;
   }
 
+  /** Time patches of a window of {@code frames} frames: 1..15 frames are padded to one patch. */
   public int timePositions(int frames) {
-    return frames / patch;
+    return frames <= 0 ? 0 : Math.max(1, frames / patch);
   }
 
-  /** Tokens the window becomes (0 when it is shorter than one patch). */
+  /** Tokens the window becomes (0 only when it has no frames). */
   public int tokens(SpectrogramWindow window) {
     return timePositions(window.frames) * freqPositions;
   }
@@ -73,7 +87,7 @@ public final class Patchifier {
     }
     int tp = timePositions(window.frames);
     if (tp == 0) {
-      return "window has " + window.frames + " frames, fewer than one " + patch + "-frame patch";
+      return "window has no frames";
     }
     if (tp > maxTimePositions) {
       return "window has " + window.frames + " frames (" + tp + " time patches), more than the"
@@ -85,7 +99,8 @@ public final class Patchifier {
   /**
    * Writes the window's tokens at token index {@code firstToken} of the flat buffers: patch
    * vectors into {@code patches} ([T, 256] row-major), positions into {@code freqPos}/{@code timePos}.
-   * Absolute puts only, so the buffers' positions are untouched.
+   * Absolute puts only, so the buffers' positions are untouched. Frames past the end of a window
+   * shorter than one patch hold {@link #paddingValue()}.
    */
   public void write(SpectrogramWindow window, FloatBuffer patches, LongBuffer freqPos,
       LongBuffer timePos, int firstToken) {
@@ -93,7 +108,8 @@ public final class Patchifier {
     int bins = window.bins;
     int values = patch * patch;
     int token = firstToken;
-    int timePatches = timePositions(window.frames);
+    int frames = window.frames;
+    int timePatches = timePositions(frames);
     for (int tp = 0; tp < timePatches; tp++) {
       for (int fp = 0; fp < freqPositions; fp++) {
         int base = token * values;
@@ -101,7 +117,9 @@ public final class Patchifier {
           int bin = fp * patch + df;
           int out = base + df * patch;
           for (int dt = 0; dt < patch; dt++) {
-            patches.put(out + dt, (data[(tp * patch + dt) * bins + bin] - shift) * scale);
+            int frame = tp * patch + dt;
+            patches.put(out + dt,
+                frame < frames ? (data[frame * bins + bin] - shift) * scale : padding);
           }
         }
         freqPos.put(token, fp);

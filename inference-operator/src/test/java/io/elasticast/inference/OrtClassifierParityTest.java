@@ -2,6 +2,7 @@ package io.elasticast.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.elasticast.featurizer.SpectrogramWindow;
@@ -9,6 +10,7 @@ import io.elasticast.inference.PackedBatchEncoder.PackedBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -94,12 +96,47 @@ class OrtClassifierParityTest {
           new Patchifier(config, Patchifier.FeatureScale.RAW_LOG_MEL),
           WindowClassifier.defaultPlanner(config, 2048));
       SpectrogramWindow ok = Windows.random("a", 0, 64, 10, 1);
-      SpectrogramWindow tooShort = Windows.random("a", 1, 15, 10, 2);
+      SpectrogramWindow short15 = Windows.random("a", 1, 15, 10, 2); // padded to one patch
+      SpectrogramWindow empty = Windows.random("a", 3, 0, 10, 4);
       SpectrogramWindow tooLong = Windows.random("a", 2, 16 * 193, 10, 3);
-      WindowClassifier.Outcome out = classifier.classify(List.of(tooShort, ok, tooLong));
-      assertThat(out.scored()).extracting(WindowClassifier.Scored::window).containsExactly(ok);
+      WindowClassifier.Outcome out = classifier.classify(List.of(empty, short15, ok, tooLong));
+      assertThat(out.scored()).extracting(WindowClassifier.Scored::window)
+          .containsExactly(short15, ok);
       assertThat(out.rejected()).extracting(WindowClassifier.Rejected::window)
-          .containsExactlyInAnyOrder(tooShort, tooLong);
+          .containsExactlyInAnyOrder(empty, tooLong);
+    }
+  }
+
+  /**
+   * A window of fewer than 16 frames scores as the 16-frame window that holds its frames and then
+   * the padding training uses: raw log-mel 0 (normalised: (0 - mean) / (2 std)).
+   */
+  @Test
+  void shouldScoreAWindowShorterThanOnePatchAsTheExplicitlyPaddedOnePatchWindow() {
+    ModelConfig config = TestModels.tiny();
+    try (OrtClassifier runtime = TestModels.tinyRuntime()) {
+      for (Patchifier.FeatureScale scale : Patchifier.FeatureScale.values()) {
+        WindowClassifier classifier = new WindowClassifier(runtime, new Patchifier(config, scale),
+            WindowClassifier.defaultPlanner(config, 2048));
+        float pad = scale == Patchifier.FeatureScale.RAW_LOG_MEL ? ModelConfig.PADDING_LOG_MEL
+            : config.paddingValue();
+        for (int frames : new int[] {15, 11, 2, 1}) {
+          SpectrogramWindow shortWindow = Windows.random("s", 0, frames, 40, 10 + frames);
+          float[] data = Arrays.copyOf(shortWindow.data, 16 * Windows.BINS);
+          Arrays.fill(data, frames * Windows.BINS, data.length, pad);
+          SpectrogramWindow padded = new SpectrogramWindow("s", 1, "test", 0, 1, 40, 16,
+              Windows.BINS, false, data);
+          SpectrogramWindow other = Windows.random("o", 2, 80, 40, 99); // shares the call
+          WindowClassifier.Outcome out = classifier.classify(List.of(shortWindow, padded, other));
+          assertThat(out.rejected()).isEmpty();
+          float[] got = out.scored().get(0).logits();
+          float[] want = out.scored().get(1).logits();
+          for (int c = 0; c < want.length; c++) {
+            assertThat((double) got[c]).as(scale + " " + frames + " frames, class " + c)
+                .isFinite().isCloseTo(want[c], within(1e-5));
+          }
+        }
+      }
     }
   }
 

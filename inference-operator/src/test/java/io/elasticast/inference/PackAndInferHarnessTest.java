@@ -176,15 +176,17 @@ class PackAndInferHarnessTest {
   void shouldReportWindowsTheModelCannotTakeWithAReason() throws Exception {
     try (var h = harness(settings())) {
       h.open();
-      h.processElement(Windows.random("a", 0, 8, 10, 1), 0); // half a patch
-      h.processElement(oneSecond("a", 1), 0);
+      h.processElement(Windows.random("a", 0, 0, 10, 1), 0); // no frames at all
+      h.processElement(Windows.random("a", 1, 8, 10, 2), 0); // half a patch: padded, scored
+      h.processElement(oneSecond("a", 2), 0);
       h.endInput();
-      assertThat(h.extractOutputValues()).hasSize(1);
+      assertThat(h.extractOutputValues()).extracting(ClassificationEvent::getFrames)
+          .containsExactlyInAnyOrder(8, Windows.framesFor(1.0, 10));
       List<StreamRecord<RejectedWindow>> rejected =
           List.copyOf(h.getSideOutput(PackAndInferOperator.REJECTED));
       assertThat(rejected).hasSize(1);
       assertThat(rejected.get(0).getValue().sequenceNumber).isZero();
-      assertThat(rejected.get(0).getValue().reason).contains("fewer than one");
+      assertThat(rejected.get(0).getValue().reason).contains("no frames");
     }
   }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class PackedBatchEncoderUnitTest {
 
-  private final Patchifier patchifier = new Patchifier(16, 128, 192, 0f, 1f);
+  private final Patchifier patchifier = new Patchifier(16, 128, 192, 0f, 1f, 0f);
 
   @Test
   void shouldLayOutTokensIdsAndRowsPerTheContract() {

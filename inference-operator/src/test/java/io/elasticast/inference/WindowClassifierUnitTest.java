@@ -29,7 +29,7 @@ class WindowClassifierUnitTest {
   };
 
   private static WindowClassifier classifier() {
-    return new WindowClassifier(FAKE, new Patchifier(16, 128, 192, 0f, 1f),
+    return new WindowClassifier(FAKE, new Patchifier(16, 128, 192, 0f, 1f, 0f),
         new PackPlanner(1536, 4096, PackPlanner.CostModel.forModel(64, 2)));
   }
 
@@ -55,10 +55,16 @@ class WindowClassifierUnitTest {
   @Test
   void shouldAccountForEveryWindowOfARandomMix() {
     List<SpectrogramWindow> windows = Windows.mix(40, 4);
-    windows.add(Windows.random("short", 99, 10, 10, 1));
+    SpectrogramWindow shortWindow = Windows.random("short", 99, 10, 10, 1);
+    SpectrogramWindow empty = Windows.random("empty", 100, 0, 10, 1);
+    windows.add(shortWindow);
+    windows.add(empty);
     WindowClassifier.Outcome out = classifier().classify(windows);
     assertThat(out.scored().size() + out.rejected().size()).isEqualTo(windows.size());
-    assertThat(out.rejected()).extracting(WindowClassifier.Rejected::window)
-        .contains(windows.get(windows.size() - 1));
+    assertThat(out.rejected()).extracting(WindowClassifier.Rejected::window).contains(empty)
+        .doesNotContain(shortWindow);
+    // 10 frames are padded to one patch: 8 tokens
+    assertThat(out.scored()).filteredOn(s -> s.window() == shortWindow)
+        .singleElement().satisfies(s -> assertThat(s.logits()[0]).isEqualTo(8f));
   }
 }

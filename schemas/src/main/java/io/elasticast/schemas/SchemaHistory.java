@@ -16,7 +16,7 @@ import org.apache.avro.Schema;
 public final class SchemaHistory {
 
   /** Released versions, oldest first. Add one when a schema change is released. */
-  public static final List<String> VERSIONS = List.of("v1", "v2", "v3");
+  public static final List<String> VERSIONS = List.of("v1", "v2", "v3", "v4");
 
   /** Files of each version, in dependency order (named types before the records that use them). */
   public static final List<String> FILES = List.of(

@@ -35,6 +35,7 @@ final class RecordFixtures {
         .setProcessingLatencyMicros(12_345)
         .setPackStats(new PackStats(12, 10, 640, 672, 0.95f, 8_000L))
         .setWindowPolicy("sliding-1s/0.5s@10ms")
+        .setDetected(List.of(new LabelScore("siren", 0.9f)))
         .build();
   }
 

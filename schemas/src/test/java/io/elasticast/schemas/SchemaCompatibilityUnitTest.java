@@ -108,6 +108,51 @@ class SchemaCompatibilityUnitTest {
   }
 
   @Test
+  void shouldLetAReaderOfV3ReadAnEventWithDetectedLabels() throws Exception {
+    // v4 adds ClassificationEvent.detected: a consumer still on v3 reads new events without it
+    Schema v3 = SchemaHistory.version("v3").get("ClassificationEvent");
+    assertThat(v3.getField("detected")).isNull();
+    ClassificationEvent written = RecordFixtures.classificationEvent();
+    assertThat(written.getDetected()).isNotEmpty();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+    new org.apache.avro.specific.SpecificDatumWriter<ClassificationEvent>(ClassificationEvent.class)
+        .write(written, encoder);
+    encoder.flush();
+    var decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null);
+    org.apache.avro.generic.GenericRecord read =
+        new org.apache.avro.generic.GenericDatumReader<org.apache.avro.generic.GenericRecord>(
+            ClassificationEvent.getClassSchema(), v3).read(null, decoder);
+    assertThat(read.hasField("detected")).isFalse();
+    assertThat(read.get("streamId").toString()).isEqualTo(written.getStreamId());
+    assertThat(read.get("windowPolicy").toString()).isEqualTo(written.getWindowPolicy());
+    assertThat((java.util.List<?>) read.get("topK")).hasSize(written.getTopK().size());
+  }
+
+  @Test
+  void shouldReadAnEventWrittenWithV3WithNoDetectedLabels() {
+    // a producer still on v3 (single-object encoding, its own fingerprint): detected defaults to []
+    Schema v3 = SchemaHistory.version("v3").get("ClassificationEvent");
+    ClassificationEvent current = RecordFixtures.classificationEvent();
+    org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v3);
+    for (Schema.Field f : v3.getFields()) {
+      old.put(f.name(), current.get(f.name()));
+    }
+    byte[] bytes;
+    try {
+      bytes = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+          org.apache.avro.specific.SpecificData.get(), v3).encode(old).array();
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    ClassificationEvent read = new AvroSingleObjectSerde<>(ClassificationEvent.class).decode(bytes);
+    assertThat(read.getDetected()).isEmpty();
+    assertThat(read.getTopK()).isEqualTo(current.getTopK());
+    assertThat(read.getWindowPolicy()).isEqualTo(current.getWindowPolicy());
+    assertThat(read.getStreamId()).isEqualTo(current.getStreamId());
+  }
+
+  @Test
   void shouldDetectABreakingChange() {
     // A new required field without a default: old data can no longer be read.
     Schema previous = SchemaHistory.previousVersionsOf("AudioChunk").get(0);

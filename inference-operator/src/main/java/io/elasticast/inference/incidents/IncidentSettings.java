@@ -33,7 +33,8 @@ public record IncidentSettings(IncidentRules rules, IncidentThresholds threshold
   }
 
   public static IncidentSettings defaults() {
-    return new IncidentSettings(IncidentRules.defaults(), IncidentThresholds.uniform(0.6f, 0.4f),
+    return new IncidentSettings(IncidentRules.defaults(),
+        IncidentThresholds.uniform(IncidentThresholds.DEFAULT_ON, IncidentThresholds.DEFAULT_OFF),
         DEFAULT_WINDOW_POLICY, Map.of(), Set.of("siren", "alarm"), null);
   }
 

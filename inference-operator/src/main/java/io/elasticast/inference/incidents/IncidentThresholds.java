@@ -15,6 +15,15 @@ import java.util.Set;
  */
 public final class IncidentThresholds implements Serializable {
 
+  /**
+   * The default on-threshold: a label's window at or above it counts towards an incident's onset
+   * (the job's {@code incidents.on-threshold}, elasticast-job.yaml), and, where model.json has no
+   * threshold for the label, the score at which a ClassificationEvent lists it as detected.
+   */
+  public static final float DEFAULT_ON = 0.6f;
+  /** The default off-threshold (hysteresis: an open incident stays open at or above it). */
+  public static final float DEFAULT_OFF = 0.4f;
+
   /** Resolved thresholds of one (feed, label). */
   public record Resolved(float on, float off) {}
 
