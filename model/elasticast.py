@@ -22,7 +22,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-LABELS = ["speech", "siren", "alarm", "piano", "strings", "brass", "woodwind", "drums", "engine", "noise"]
+# what people monitor for; not exclusive (a siren can sound under speech): sigmoid scores, one per label
+LABELS = ["speech", "music", "siren", "alarm", "animal", "vehicle", "impact", "water", "human", "noise"]
 PATCH = 16
 MASK_BIAS = -1e9  # finite: -inf turns a fully masked (padding) query row into NaN in the ONNX graph
 

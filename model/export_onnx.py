@@ -181,6 +181,7 @@ def main():
     ap.add_argument("--out-dir", default=ARTIFACTS)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--audio-fixture", action="store_true", help="also write the PCM -> logits fixture")
+    ap.add_argument("--thresholds", help="evaluate.py --set's thresholds.json: per-label thresholds into model.json")
     args = ap.parse_args()
     if bool(args.checkpoint) == bool(args.random_init):
         ap.error("give exactly one of --checkpoint or --random-init")
@@ -189,6 +190,7 @@ def main():
         cfg = ElasticASTConfig(**TINY)
         model = ElasticAST(cfg)
         mean, std, shifts, recipe = AUDIOSET_MEAN, AUDIOSET_STD, FRAME_SHIFTS_MS, "none (random init)"
+        activation, labels = "softmax", None
     else:
         ckpt = torch.load(args.checkpoint, map_location="cpu")
         cfg = ElasticASTConfig(**ckpt["model_args"])
@@ -196,12 +198,15 @@ def main():
         model.load_state_dict(ckpt["model"])
         mean, std = ckpt["mean"], ckpt["std"]
         shifts, recipe = ckpt.get("frame_shifts_ms", FRAME_SHIFTS_MS), ckpt["data_recipe_version"]
+        activation, labels = ckpt.get("output_activation", "softmax"), ckpt.get("labels")
     model.eval()
     os.makedirs(os.path.join(args.out_dir, "fixtures"), exist_ok=True)
     onnx_file = f"elasticast-{args.name}.onnx"
     onnx_path = os.path.join(args.out_dir, onnx_file)
     export(model, onnx_path)
-    meta = model_json(cfg, onnx_file, sha256(onnx_path), f"elasticast-{args.name}", mean, std, shifts, recipe)
+    extra = {"thresholds": json.load(open(args.thresholds))["thresholds"]} if args.thresholds else None
+    meta = model_json(cfg, onnx_file, sha256(onnx_path), f"elasticast-{args.name}", mean, std, shifts, recipe,
+                      labels=labels, output_activation=activation, extra=extra)
     with open(os.path.join(args.out_dir, args.json_name), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")

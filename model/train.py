@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
-from elasticast import PATCH, ElasticAST, ElasticASTConfig, pack_rows, patchify  # noqa: E402
+from elasticast import LABELS, PATCH, ElasticAST, ElasticASTConfig, pack_rows, patchify  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNS_DIR = os.path.join(HERE, "runs")
@@ -49,6 +49,7 @@ class RunConfig:
     frame_shifts_ms: tuple = tuple(ELASTIC_SHIFTS_MS)  # elastic mode: the shift is drawn from these per sample
     crop_prob: float = 0.0           # elastic mode: chance that a sample is a random crop (1 s .. its length)
     spec_augment: bool = False       # one frequency mask (<= 24 bins) and two time masks (<= 10 % each) per sample
+    balance: float = 0.0             # sample clips with weight count(label)^-balance (0: every clip once per epoch)
     device: str = "cpu"
 
 
@@ -57,6 +58,11 @@ RUNS = {
     "fixed-1s-10ms": RunConfig(run="fixed-1s-10ms", mode="fixed", fixed_seconds=1.0, fixed_shift_ms=10),
     "fixed-10s-10ms": RunConfig(run="fixed-10s-10ms", mode="fixed", fixed_seconds=10.0, fixed_shift_ms=10),
     "fixed-10s-40ms": RunConfig(run="fixed-10s-40ms", mode="fixed", fixed_seconds=10.0, fixed_shift_ms=40),
+    # the shipped monitoring model: multi-label (sigmoid, BCE) on dataset.py's set, native lengths and shifts
+    "monitor": RunConfig(run="monitor", mode="elastic", d_model=128, depth=4, heads=2, epochs=12, lr=1e-3,
+                         warmup_steps=100, step_tokens=4096, max_row_tokens=768,  # 12 s sped up 0.85x: 688 tokens
+                         frame_shifts_ms=(10, 20, 30, 40), crop_prob=0.5,
+                         spec_augment=True, balance=0.5),
 }
 
 
@@ -107,6 +113,54 @@ class PrecomputedFeatures:
     def get(self, i, shift):
         assert shift % data.FEATURE_SHIFT_MS == 0, f"precomputed 10 ms features give multiples of 10 ms, not {shift}"
         return self.fbanks[i][:: shift // data.FEATURE_SHIFT_MS][: self.max_frames]
+
+
+class FbankSet:
+    """dataset.py's samples: raw 10 ms log-mel (float16) and multi-hot labels, normalised on read; other frame
+    shifts are every (s/10)-th frame, as in PrecomputedFeatures."""
+
+    def __init__(self, path, mean, std, max_frames, limit=None):
+        stored = torch.load(path)
+        self.fbanks = stored["fbanks"][:limit]
+        self.labels = stored["labels"][:limit]
+        self.info = stored["info"][:limit]
+        self.mean, self.std, self.max_frames = mean, std, max_frames
+
+    def __len__(self):
+        return len(self.fbanks)
+
+    def get(self, i, shift):
+        fb = self.fbanks[i][:: shift // data.FEATURE_SHIFT_MS][: self.max_frames].float()
+        return data.normalise(fb, self.mean, self.std)
+
+
+def average_precision(scores, targets):
+    """Per-label average precision (labels without positives are NaN) of scores [N, C] against 0/1 targets."""
+    out = []
+    for c in range(scores.shape[1]):
+        y = targets[:, c][torch.argsort(scores[:, c], descending=True)]
+        if y.sum() == 0:
+            out.append(float("nan"))
+            continue
+        hits = torch.cumsum(y, 0)
+        precision = hits / torch.arange(1, len(y) + 1)
+        out.append(float((precision * y).sum() / y.sum()))
+    return out
+
+
+def mean_ap(scores, targets):
+    ap = [a for a in average_precision(scores, targets) if a == a]
+    return sum(ap) / len(ap)
+
+
+def sample_order(cfg: RunConfig, labels, rng):
+    """One epoch's clip order: a permutation, or with cfg.balance a weighted draw of as many clips in which a
+    clip's weight is its rarest label's count^-balance (multi-hot labels) so that scarce labels are seen more."""
+    if cfg.balance <= 0 or labels.dim() == 1:
+        return rng.permutation(len(labels))
+    counts = labels.sum(0).clamp(min=1)
+    weights = (labels * counts.pow(-cfg.balance)).max(1).values.double().numpy()
+    return rng.choice(len(labels), size=len(labels), p=weights / weights.sum())
 
 
 class FeatureCache:
@@ -218,7 +272,7 @@ def lr_at(cfg, step, total):
 
 def val_tokens(cfg: RunConfig, waves, mean, std):
     """Validation at the run's own setting: native length at 10 and 40 ms for elastic, its shape for fixed."""
-    if isinstance(waves, PrecomputedFeatures):
+    if isinstance(waves, (PrecomputedFeatures, FbankSet)):
         return [clip_tokens_from_fbank(waves.get(i, s), mean, std) for s in (10, 40) for i in range(len(waves))]
     if cfg.mode == "elastic":
         return [clip_tokens(w, s, mean, std, cfg.max_time_positions * PATCH) for s in (10, 40) for w in waves]
@@ -249,8 +303,10 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     vwaves, vlabels = val_set
     has_val = vwaves is not None and len(vwaves) > 0
     vtok = val_tokens(cfg, vwaves, mean, std) if has_val else []
-    cache = waves if isinstance(waves, PrecomputedFeatures) else FeatureCache(waves, mean, std, cfg.max_time_positions * PATCH)
-    vlab = vlabels.repeat(len(vtok) // max(len(vwaves), 1)) if has_val else None
+    cache = waves if isinstance(waves, (PrecomputedFeatures, FbankSet)) else FeatureCache(waves, mean, std, cfg.max_time_positions * PATCH)
+    multilabel = labels.dim() == 2
+    repeats = len(vtok) // max(len(vwaves), 1)
+    vlab = (vlabels.repeat(repeats, 1) if multilabel else vlabels.repeat(repeats)) if has_val else None
     epochs = cfg.epochs
     # step count for the schedule: tokens per clip are known only after featurising; estimate from epoch 1
     est_steps = None
@@ -259,20 +315,21 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     epoch = 0
     while epoch < epochs:
         model.train()
-        order = rng.permutation(len(cache))
-        items = [(train_tokens(cfg, cache, i, rng), int(labels[i])) for i in order]
+        order = sample_order(cfg, labels, rng)
+        items = [(train_tokens(cfg, cache, i, rng), labels[i] if multilabel else int(labels[i])) for i in order]
         groups = bucketed_steps(items, cfg.step_tokens, rng)
         if est_steps is None:
             est_steps = len(groups) * epochs
         seen, loss_sum, correct = 0, 0.0, 0
         for group in groups:
             samples = [t for t, _ in group]
-            y = torch.tensor([lab for _, lab in group], device=device)
+            y = (torch.stack([lab for _, lab in group]) if multilabel
+                 else torch.tensor([lab for _, lab in group])).to(device)
             for g in opt.param_groups:
                 g["lr"] = lr_at(cfg, step, est_steps)
             packed = [t.to(device) for t in pack_step(samples, cfg.max_row_tokens)]
             logits = model.forward_rows(*packed, len(samples))
-            loss = F.cross_entropy(logits, y)
+            loss = F.binary_cross_entropy_with_logits(logits, y) if multilabel else F.cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -280,7 +337,8 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
             step += 1
             seen += len(group)
             loss_sum += float(loss) * len(group)
-            correct += int((logits.argmax(-1) == y).sum())
+            top = logits.argmax(-1)
+            correct += int(y[torch.arange(len(top)), top].sum()) if multilabel else int((top == y).sum())
             if step % 50 == 0:
                 print(f"  step {step} epoch {epoch + 1} {seen}/{len(items)} clips loss {loss_sum / seen:.3f} "
                       f"{time.time() - t0:.0f}s", flush=True)
@@ -294,14 +352,22 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
                 epochs, est_steps = fit, len(groups) * fit
                 record["epochs_in_budget"] = fit
         if vtok:
-            record["val_acc"] = float((predict(model, vtok, cfg.max_row_tokens).argmax(-1) == vlab).float().mean())
+            vlogits = predict(model, vtok, cfg.max_row_tokens)
+            top = vlogits.argmax(-1)
+            if multilabel:  # top-1 is right when it is one of the sample's labels; val_acc ranks runs by mAP
+                record["val_top1"] = float(vlab[torch.arange(len(top)), top].mean())
+                record["val_acc"] = record["val_map"] = mean_ap(torch.sigmoid(vlogits), vlab)
+            else:
+                record["val_acc"] = float((top == vlab).float().mean())
         history.append(record)
         log(json.dumps(record))
         if out_dir is not None:
             weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
             ckpt = {"model_args": model_cfg.to_dict(), "model": weights, "mean": mean, "std": std,
                     "run": asdict(cfg), "history": history, "data_recipe_version": stats.get("recipe"),
-                    "frame_shifts_ms": list(cfg.frame_shifts_ms) if cfg.mode == "elastic" else [cfg.fixed_shift_ms]}
+                    "frame_shifts_ms": list(cfg.frame_shifts_ms) if cfg.mode == "elastic" else [cfg.fixed_shift_ms],
+                    "output_activation": "sigmoid" if multilabel else "softmax",
+                    "labels": list(LABELS) if multilabel else list(data.LABELS)}
             torch.save(ckpt, os.path.join(out_dir, "ckpt.pt"))
             if record.get("val_acc", 0.0) >= best:
                 best = record.get("val_acc", 0.0)
@@ -323,6 +389,7 @@ def main():
     ap.add_argument("--device", help="cpu (default) or cuda")
     ap.add_argument("--shifts", help="elastic frame shifts in ms, comma separated (default 10,15,...,40)")
     ap.add_argument("--features", nargs="+", help="train from data.py --export-features files instead of audio")
+    ap.add_argument("--set", help="train on dataset.py's set in this directory (train.pt, val.pt, stats.json)")
     ap.add_argument("--time-budget-s", type=float, help="fit the epochs (and schedule) into this many seconds")
     ap.add_argument("--train-limit", type=int, help="use only the first N training clips")
     ap.add_argument("--val-limit", type=int, default=150, help="validation clips checked after each epoch")
@@ -339,7 +406,13 @@ def main():
     if args.name:
         cfg = replace(cfg, run=args.name)
     max_frames = cfg.max_time_positions * PATCH
-    if args.features:
+    if args.set:
+        stats = json.load(open(os.path.join(args.set, "stats.json")))
+        mean, std = stats["mean"], stats["std"]
+        tr = FbankSet(os.path.join(args.set, "train.pt"), mean, std, max_frames, args.train_limit)
+        va = FbankSet(os.path.join(args.set, "val.pt"), mean, std, max_frames, args.val_limit)
+        train_set, val_set = (tr, tr.labels), (va, va.labels)
+    elif args.features:
         fbanks, labels, mean, std = data.load_features(args.features, "train")
         vfbanks, vlabels, _, _ = data.load_features(args.features, "val")
         stats = {"mean": mean, "std": std, "recipe": data.RECIPE_VERSION}

@@ -6,7 +6,8 @@ import torch
 
 import data
 import train
-from elasticast import LABELS, PATCH
+from data import LABELS
+from elasticast import PATCH
 
 
 def test_fbank_follows_contract_shape():

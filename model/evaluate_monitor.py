@@ -1,0 +1,146 @@
+"""The monitoring model on dataset.py's held-out splits: per-label thresholds from val, then on test per-label
+precision / recall / F1, mAP, top-1 on single-label real clips, the confusion between labels, and top-1 against
+length cap and frame shift.
+
+  /usr/bin/python3 model/evaluate_monitor.py --run monitor --set model/data/set
+      -> model/runs/<run>/thresholds.json (export_onnx.py --thresholds) and model/runs/<run>/monitor-eval.json, md
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evaluate  # noqa: E402
+import train  # noqa: E402
+from elasticast import LABELS, PATCH  # noqa: E402
+
+LENGTH_CAPS = [1, 2, 5, 10, None]
+SHIFTS = [10, 20, 30, 40]
+THRESHOLD_GRID = [round(0.05 * k, 2) for k in range(1, 20)]
+
+
+def scores(model, fbset, indices, shift=10, cap_s=None):
+    """Sigmoid scores [len(indices), C] at one frame shift, each window cut to cap_s seconds (None: native)."""
+    tokens = []
+    for i in indices:
+        fb = fbset.get(i, shift)
+        if cap_s is not None:
+            fb = fb[: evaluate.frames_in(cap_s, shift)]
+        tokens.append(train.clip_tokens_from_fbank(fb, fbset.mean, fbset.std))
+    return torch.sigmoid(train.predict(model, tokens, max(t[0].shape[0] for t in tokens)))
+
+
+def prf(pred, target):
+    tp = float((pred * target).sum())
+    p = tp / max(float(pred.sum()), 1e-9)
+    r = tp / max(float(target.sum()), 1e-9)
+    return p, r, 2 * p * r / max(p + r, 1e-9)
+
+
+def choose_thresholds(s, y):
+    """Per label, the grid value with the best F1 on validation (ties: the higher threshold)."""
+    out = {}
+    for c, lab in enumerate(LABELS):
+        if y[:, c].sum() == 0:
+            out[lab] = 0.5
+            continue
+        best = max(THRESHOLD_GRID, key=lambda t: (round(prf((s[:, c] >= t).float(), y[:, c])[2], 4), t))
+        out[lab] = best
+    return out
+
+
+def single_label_real(fbset):
+    return [i for i, info in enumerate(fbset.info) if info["real"] and len(info["labels"]) == 1
+            and len(info["ids"]) == 1]
+
+
+def top1(s, fbset, indices):
+    truth = torch.tensor([LABELS.index(fbset.info[i]["labels"][0]) for i in indices])
+    return truth, s.argmax(-1)
+
+
+def evaluate_set(model, val, test):
+    all_val = list(range(len(val)))
+    thresholds = choose_thresholds(scores(model, val, all_val), val.labels)
+    all_test = list(range(len(test)))
+    t0 = time.perf_counter()
+    s = scores(model, test, all_test)
+    seconds = time.perf_counter() - t0
+    tokens = sum(train.clip_tokens_from_fbank(test.get(i, 10), test.mean, test.std)[0].shape[0] for i in all_test)
+    y = test.labels
+    per_label = {}
+    ap = train.average_precision(s, y)
+    for c, lab in enumerate(LABELS):
+        p, r, f1 = prf((s[:, c] >= thresholds[lab]).float(), y[:, c])
+        per_label[lab] = {"precision": p, "recall": r, "f1": f1, "ap": ap[c], "positives": int(y[:, c].sum()),
+                          "threshold": thresholds[lab]}
+    single = single_label_real(test)
+    truth, top = top1(s[single], test, single)
+    confusion = [[int(((truth == a) & (top == b)).sum()) for b in range(len(LABELS))] for a in range(len(LABELS))]
+    per_label_top1 = {lab: (confusion[c][c] / max(sum(confusion[c]), 1)) for c, lab in enumerate(LABELS)}
+    settings = {}
+    for cap in LENGTH_CAPS:
+        t, p = top1(scores(model, test, single, 10, cap), test, single)
+        settings[evaluate.setting_key(cap, 10)] = float((t == p).float().mean())
+    for shift in SHIFTS[1:]:
+        t, p = top1(scores(model, test, single, shift), test, single)
+        settings[evaluate.setting_key(None, shift)] = float((t == p).float().mean())
+    return {"thresholds": thresholds, "per_label": per_label,
+            "map": sum(a for a in ap if a == a) / len([a for a in ap if a == a]),
+            "top1_single_real": float((truth == top).float().mean()), "single_real_clips": len(single),
+            "per_label_top1": per_label_top1, "confusion": confusion, "settings": settings,
+            "test_samples": len(test), "tokens_per_s": tokens / seconds,
+            "parameters": sum(p.numel() for p in model.parameters()), "mixtures": sum(len(i["ids"]) > 1 for i in test.info)}
+
+
+def markdown(res):
+    lines = [f"Test split: {res['test_samples']} samples ({res['single_real_clips']} single-label real clips, "
+             f"{res['mixtures']} mixtures of two or three clips), thresholds chosen on val.", "",
+             f"**mAP {res['map']:.3f}**, **top-1 on single-label real clips {res['top1_single_real']:.3f}** "
+             f"({res['parameters'] / 1e6:.2f} M parameters, {res['tokens_per_s']:.0f} tokens/s forward here)", "",
+             "| label | threshold | precision | recall | F1 | AP | top-1 | positives |", "|---|---|---|---|---|---|---|---|"]
+    for lab in LABELS:
+        r = res["per_label"][lab]
+        lines.append(f"| {lab} | {r['threshold']:.2f} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} | "
+                     f"{r['ap']:.2f} | {res['per_label_top1'][lab]:.2f} | {r['positives']} |")
+    lines += ["", "Confusion (single-label real clips; rows: true label, columns: top-1):", "",
+              "| | " + " | ".join(LABELS) + " |", "|---" * (len(LABELS) + 1) + "|"]
+    for a, lab in enumerate(LABELS):
+        lines.append(f"| {lab} | " + " | ".join(str(v) for v in res["confusion"][a]) + " |")
+    keys = [evaluate.setting_key(c, 10) for c in LENGTH_CAPS] + [evaluate.setting_key(None, s) for s in SHIFTS[1:]]
+    lines += ["", "Top-1 on single-label real clips by length cap (10 ms) and frame shift (native length):", "",
+              "| " + " | ".join(keys) + " |", "|---" * len(keys) + "|",
+              "| " + " | ".join(f"{res['settings'][k]:.3f}" for k in keys) + " |", ""]
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--checkpoint", default="best.pt")
+    ap.add_argument("--set", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "set"))
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    model, ckpt = evaluate.load(os.path.join(train.RUNS_DIR, args.run, args.checkpoint))
+    max_frames = model.cfg.max_time_positions * PATCH
+    val = train.FbankSet(os.path.join(args.set, "val.pt"), ckpt["mean"], ckpt["std"], max_frames)
+    test = train.FbankSet(os.path.join(args.set, "test.pt"), ckpt["mean"], ckpt["std"], max_frames)
+    res = evaluate_set(model, val, test)
+    out = os.path.join(train.RUNS_DIR, args.run)
+    with open(os.path.join(out, "thresholds.json"), "w") as f:
+        json.dump({"thresholds": res["thresholds"]}, f, indent=2)
+    with open(os.path.join(out, "monitor-eval.json"), "w") as f:
+        json.dump(res, f, indent=2)
+    text = markdown(res)
+    with open(os.path.join(out, "monitor-eval.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
