@@ -22,8 +22,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -46,9 +50,29 @@ import picocli.CommandLine.Spec;
     description = "Run the whole pipeline on bundled audio feeds and print classifications live.")
 public final class DemoCommand implements Callable<Integer> {
 
-  /** The bundled clips, one per class, in the jar under demo-audio/. */
-  static final List<String> DEMO_CLIPS = List.of("speech", "siren", "alarm", "piano", "strings",
-      "brass", "woodwind", "drums", "engine", "noise");
+  /**
+   * The bundled clips in the jar under demo-audio/: a real recording per label (sources in
+   * demo-audio/NOTICE, made by model/demo_clips.py) and a siren under speech, which carries both.
+   */
+  static final Map<String, Set<String>> DEMO_CLIP_LABELS = demoClipLabels();
+  static final List<String> DEMO_CLIPS = List.copyOf(DEMO_CLIP_LABELS.keySet());
+
+  private static Map<String, Set<String>> demoClipLabels() {
+    Map<String, Set<String>> clips = new LinkedHashMap<>();
+    for (String label : List.of("speech", "music", "siren", "alarm", "animal", "vehicle", "impact",
+        "water", "human", "noise")) {
+      clips.put(label, Set.of(label));
+    }
+    clips.put("speech-with-siren", Set.of("speech", "siren"));
+    return Collections.unmodifiableMap(clips);
+  }
+
+  /** The labels of the clip a stream plays: stream ids are clip names, possibly with a suffix. */
+  static Set<String> clipLabels(String streamId) {
+    return DEMO_CLIPS.stream().filter(streamId::startsWith)
+        .max(Comparator.comparingInt(String::length))
+        .map(DEMO_CLIP_LABELS::get).orElse(Set.of());
+  }
   /**
    * Silence between a clip's loops: longer than the incidents' hold time (2 s) plus a window, so
    * each play of a clip is one incident that opens and closes, as a passing siren would be.

@@ -66,7 +66,7 @@ class ClassifyCommandTest {
     String siren = DEMO.resolve("siren.wav").toString();
     Run alone = classify("classify", "--model", TINY_MODEL.toString(), "--frame-shift-ms", "20", siren);
     Run packed = classify("classify", "--model", TINY_MODEL.toString(), "--frame-shift-ms", "20",
-        DEMO.resolve("drums.wav").toString(), siren, DEMO.resolve("engine.wav").toString());
+        DEMO.resolve("music.wav").toString(), siren, DEMO.resolve("vehicle.wav").toString());
     JsonNode packedTop = packed.lines().get(1).get("top");
     JsonNode aloneTop = alone.lines().get(0).get("top");
     for (int i = 0; i < aloneTop.size(); i++) {
