@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 @EnabledOnOs({OS.LINUX, OS.MAC})
 class TlsPipelineIT {
 
-  /** alarm.wav is 5 s: 9 sliding 1 s windows every 0.5 s. */
-  static final int SLIDING = 9;
+  /** water.wav is 6 s: 11 sliding 1 s windows every 0.5 s. */
+  static final int SLIDING = 11;
 
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -45,7 +45,7 @@ class TlsPipelineIT {
       Files.writeString(config, Files.readString(config).replace("kafka:\n", "kafka:\n  properties:\n"
           + tlsYaml(broker.clientProperties())));
 
-      Path clip = DemoCommand.extractDemoAudio(tmp.resolve("clips")).resolve("alarm.wav");
+      Path clip = DemoCommand.extractDemoAudio(tmp.resolve("clips")).resolve("water.wav");
       Path cli = Files.createDirectories(tmp.resolve("cli"));
       try (CliProcess normalize = CliProcess.start(cli, line -> line.startsWith("normaliser: audio.raw"),
               "normalize", "--config", config.toString(), "--state-dir", tmp.resolve("ns").toString());

@@ -364,13 +364,9 @@ public final class FeedFeaturizer {
       if (policies.get(p).kind() == WindowPolicy.Kind.SEGMENT && ps.open) {
         ScaleState scale = state.scales[scaleOfPolicy[p]];
         long available = scale.firstFrame + scale.frameCount;
-        long left = available - ps.segmentStart;
-        // whole patches where there are some; an event the run ends within one patch of (a click
-        // at the end of a file) goes with the frames it has, which inference pads to one patch
-        long emitLength = left < WindowPolicy.PATCH_FRAMES ? left
-            : Math.min(roundUpToPatch(ps.lastActiveFrame - ps.segmentStart + 1),
-                roundDownToPatch(left));
-        if (emitLength >= 1) {
+        long emitLength = Math.min(roundUpToPatch(ps.lastActiveFrame - ps.segmentStart + 1),
+            roundDownToPatch(available - ps.segmentStart));
+        if (emitLength >= WindowPolicy.PATCH_FRAMES) {
           emit(p, ps.segmentStart, (int) emitLength, out);
         } else {
           state.stats.droppedShortSegments++;

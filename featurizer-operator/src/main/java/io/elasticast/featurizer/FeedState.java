@@ -99,10 +99,6 @@ public class FeedState {
     public long gaps;
     public long resets;
     public long zeroFilledSamples;
-    /**
-     * Open segments a run ended without a frame for (a segment opens on a frame, so in practice
-     * none); segments of 1..15 frames are emitted and padded to one patch by inference.
-     */
     public long droppedShortSegments;
     /** Times the feed started over (see FeedFeaturizer.Verdict.RESTARTED). */
     public long restarts;

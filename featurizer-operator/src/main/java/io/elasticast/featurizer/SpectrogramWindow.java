@@ -6,9 +6,7 @@ import java.util.Objects;
 /**
  * A window of log-mel frames of one feed: the featurizer's output and the inference operator's
  * input. A Flink POJO (public fields, no-arg constructor) so it is serialised without Kryo.
- * {@code data} is row-major [frames][bins]; frames is a whole multiple of the patch size, except
- * for a native segment that its feed's run ended within one patch of its start (1..15 frames, a
- * click at the end of a file), which inference pads to one patch as training does.
+ * {@code data} is row-major [frames][bins]; frames is a whole multiple of the patch size.
  */
 public class SpectrogramWindow {
 

@@ -177,24 +177,6 @@ class FeedFeaturizerUnitTest {
   }
 
   @Test
-  void shouldEmitAnEventTheFeedEndsWithinOnePatchOfWithTheFramesItHas() {
-    // a 0.1 s click 0.1 s before the end of the feed: at 40 ms, 20 frames in all, the click's
-    // first active frame is 12 (the first starting at or after 8000 - 400 samples), 8 frames left
-    float[] audio = AudioFixtures.concat(AudioFixtures.silence(0.5),
-        AudioFixtures.noise(0.1, 0.3, 11), AudioFixtures.silence(0.2));
-    List<SpectrogramWindow> windows = run(settings(WindowPolicy.segment(0.32, 5.0, 40)), audio, 1_600);
-    assertThat(windows).hasSize(1);
-    SpectrogramWindow click = windows.get(0);
-    assertThat(click.frames).isBetween(1, WindowPolicy.PATCH_FRAMES - 1);
-    float[] offline = extractors.forShift(40).extract(audio);
-    int offlineFrames = offline.length / BINS;
-    int startFrame = offlineFrames - click.frames;
-    assertThat(click.startMicros).isEqualTo(T0 + startFrame * 40_000L);
-    assertThat(click.data).isEqualTo(Arrays.copyOfRange(offline, startFrame * BINS, offline.length));
-    assertThat(click.data).hasSize(click.frames * click.bins);
-  }
-
-  @Test
   void shouldDropAndCountDuplicatesAndReorderWithinTheBuffer() {
     float[] audio = AudioFixtures.noise(2.0, 0.1, 6);
     FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
