@@ -19,12 +19,15 @@ import argparse
 import collections
 import json
 import os
-import struct
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
 import soundfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import colored_noise, drum_events, in_seconds, melody_events, rms, write_midi  # noqa: E402
 from scipy import signal
 
 
@@ -114,94 +117,8 @@ NAMES = ["Miller", "Schmidt", "Garcia", "Rossi", "Novak", "Jansen", "Dupont", "K
 # ---------------------------------------------------------------- copied from data.py (its older recipe);
 # kept verbatim here so synth.py does not depend on (or import torch through) data.py
 
-def colored_noise(n, rng, kind):
-    white = rng.standard_normal(n)
-    if kind == "white":
-        return white
-    spec = np.fft.rfft(white)
-    f = np.arange(len(spec), dtype=np.float64)
-    f[0] = 1.0
-    spec = spec / (f ** (0.5 if kind == "pink" else 1.0))  # pink 1/f power, brown 1/f^2 power
-    y = np.fft.irfft(spec, n)
-    return y / (rms(y) + 1e-12)
-
-
-def _varlen(v):
-    out = [v & 0x7F]
-    v >>= 7
-    while v:
-        out.insert(0, (v & 0x7F) | 0x80)
-        v >>= 7
-    return bytes(out)
-
-
-def write_midi(path, events, tempo_bpm, ticks=480):
-    """events: (time_beats, bytes message) list; written sorted with delta times."""
-    track = b""
-    track += _varlen(0) + b"\xff\x51\x03" + int(60e6 / tempo_bpm).to_bytes(3, "big")
-    last = 0
-    for t, msg in sorted(events, key=lambda e: (e[0], e[1][0] & 0xF0 == 0x90)):
-        tick = int(round(t * ticks))
-        track += _varlen(tick - last) + msg
-        last = tick
-    track += _varlen(0) + b"\xff\x2f\x00"
-    with open(path, "wb") as f:
-        f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, ticks))
-        f.write(b"MTrk" + struct.pack(">I", len(track)) + track)
-
-
-def melody_events(rng, program, beats, channel=0):
-    events = [(0.0, bytes([0xC0 | channel, program]))]
-    scale = [0, 2, 4, 5, 7, 9, 11] if rng.random() < 0.5 else [0, 2, 3, 5, 7, 8, 10]
-    root = int(rng.integers(45, 66))
-    polyphony = int(rng.integers(1, 4))
-    t, degree = 0.0, int(rng.integers(0, 7))
-    while t < beats:
-        dur = float(rng.choice([0.25, 0.5, 0.5, 1.0, 1.0, 1.5, 2.0]))
-        degree = int(np.clip(degree + rng.integers(-2, 3), -7, 14))
-        chord = [degree + 2 * k for k in range(int(rng.integers(1, polyphony + 1)))]
-        vel = int(rng.integers(60, 120))
-        for d in chord:
-            note = root + 12 * (d // 7) + scale[d % 7]
-            note = int(np.clip(note, 21, 108))
-            events.append((t, bytes([0x90 | channel, note, vel])))
-            events.append((t + dur * float(rng.uniform(0.6, 1.0)), bytes([0x80 | channel, note, 0])))
-        t += dur
-    return events
-
-
-def drum_events(rng, beats):
-    ch = 9  # GM percussion channel
-    kit = [36, 38, 42, 46, 49, 45, 48, 50, 39, 51, 44]
-    steps = 16
-    pattern = {n: rng.random(steps) < p for n, p in zip(kit, [0.35, 0.25, 0.6, 0.1, 0.05, 0.1, 0.08, 0.08, 0.1,
-                                                                0.2, 0.15])}
-    events = []
-    for bar in range(int(np.ceil(beats / 4))):
-        for s in range(steps):
-            t = bar * 4 + s * 0.25
-            for note, hits in pattern.items():
-                if hits[s] and t < beats:
-                    vel = int(rng.integers(50, 127))
-                    events.append((t, bytes([0x90 | ch, note, vel])))
-                    events.append((t + 0.2, bytes([0x80 | ch, note, 0])))
-    if not events:
-        events.append((0.0, bytes([0x90 | ch, 38, 100])))
-        events.append((0.2, bytes([0x80 | ch, 38, 0])))
-    return events
-
-
-def in_seconds(events, tempo, seconds):
-    beat = 60.0 / tempo
-    # note-offs may fall a little after the end (a held note ends), never into the next clip of a batch
-    return [(t * beat, msg) for t, msg in events
-            if t * beat < seconds or (msg[0] & 0xF0 == 0x80 and t * beat < seconds + 1.0)]
-
 
 # ---------------------------------------------------------------- DSP helpers
-
-def rms(x):
-    return float(np.sqrt(np.mean(np.square(x)) + 1e-12))
 
 
 def unit(x):
