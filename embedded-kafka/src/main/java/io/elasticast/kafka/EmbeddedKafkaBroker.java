@@ -211,8 +211,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return !closed && process.isAlive();
   }
 
-  /** The broker process's id (for tests that signal it). */
-  long pid() {
+  /** The broker JVM's process id (for tests that signal it, benchmarks that count its CPU). */
+  public long pid() {
     return process.pid();
   }
 
@@ -289,6 +289,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     int port;
     int defaultPartitions = 1;
     String heap = "-Xmx512m";
+    /** A small heap, the serial GC and C1 only: starts fast, for tests; see {@link #forThroughput}. */
+    boolean quickStart = true;
     Duration startTimeout = Duration.ofSeconds(60);
     Path dataDir;
     Tls tls;
@@ -306,6 +308,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     public Options defaultPartitions(int partitions) {
       this.defaultPartitions = partitions;
+      return this;
+    }
+
+    /**
+     * A broker tuned to carry load rather than to start fast: 1 GB of heap, the JVM's default
+     * collector and its optimising compiler (C1 alone runs Kafka's request path several times
+     * slower). For benchmarks and a broker that serves a real pipeline.
+     */
+    public Options forThroughput() {
+      this.heap = "-Xmx1g";
+      this.quickStart = false;
       return this;
     }
 
@@ -487,6 +500,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("auto.create.topics.enable", "true");
     // Flink's exactly-once sink needs transaction timeouts up to 15 minutes.
     p.put("transaction.max.timeout.ms", "900000");
+    // Records carry the audio's event time as their timestamp (the job's outputs do), and that may
+    // be long past: a replayed recording, a backfill, a test fixture. Time retention would delete
+    // them at the broker's first retention check, 30 s after it starts. A development broker keeps
+    // everything; a production cluster sets its own retention.
+    p.put("log.retention.ms", "-1");
     p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
     p.putAll(options.overrides);
     StringBuilder sb = new StringBuilder();
@@ -528,8 +546,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add(options.heap);
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-XX:TieredStopAtLevel=1");
+    if (options.quickStart) {
+      cmd.add("-XX:+UseSerialGC");
+      cmd.add("-XX:TieredStopAtLevel=1");
+    }
     cmd.add("-Djava.awt.headless=true");
     cmd.add("-Dlog4j2.configurationFile=" + log4j.toUri());
     cmd.add("-cp");

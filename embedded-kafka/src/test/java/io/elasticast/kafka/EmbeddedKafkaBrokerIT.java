@@ -169,6 +169,20 @@ class EmbeddedKafkaBrokerIT {
     }
   }
 
+  @Test
+  void shouldKeepRecordsWhateverTheirTimestamp() throws Exception {
+    // the job's outputs carry the audio's event time, which a replay or fixture puts long ago
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(EmbeddedKafkaBroker.Options.defaults());
+        Admin admin = admin(broker)) {
+      admin.createTopics(java.util.List.of(new org.apache.kafka.clients.admin.NewTopic("kept", 1, (short) 1)))
+          .all().get();
+      var topic = new org.apache.kafka.common.config.ConfigResource(
+          org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "kept");
+      var config = admin.describeConfigs(java.util.List.of(topic)).all().get().get(topic);
+      assertThat(config.get("retention.ms").value()).isEqualTo("-1");
+    }
+  }
+
   private static Admin admin(EmbeddedKafkaBroker broker) {
     return Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()));
   }

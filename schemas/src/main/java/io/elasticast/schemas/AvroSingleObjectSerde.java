@@ -17,7 +17,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Avro single-object encoding (2-byte marker, 8-byte schema fingerprint, binary body): each record
  * says which schema wrote it, so readers need no registry. The decoder also knows every committed
  * earlier version of the schema (see {@link SchemaHistory}), so records written by an older producer
- * still decode after the schema evolves.
+ * still decode after the schema evolves. A fingerprint it does not know is refused, and the
+ * model ({@link OwnPackageData}) instantiates classes of this package only.
  */
 public final class AvroSingleObjectSerde<T extends SpecificRecord>
     implements Serde<T>, Serializer<T>, Deserializer<T> {
@@ -40,7 +41,7 @@ public final class AvroSingleObjectSerde<T extends SpecificRecord>
 
   public AvroSingleObjectSerde(Class<T> type) {
     this.type = type;
-    SpecificData model = SpecificData.getForClass(type);
+    SpecificData model = OwnPackageData.forClass(type);
     Schema schema = model.getSchema(type);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema);

@@ -16,12 +16,12 @@ import org.apache.avro.Schema;
 public final class SchemaHistory {
 
   /** Released versions, oldest first. Add one when a schema change is released. */
-  public static final List<String> VERSIONS = List.of("v1", "v2", "v3", "v4");
+  public static final List<String> VERSIONS = List.of("v1", "v2", "v3", "v4", "v5");
 
   /** Files of each version, in dependency order (named types before the records that use them). */
   public static final List<String> FILES = List.of(
       "SampleEncoding.avsc", "DeadLetterReason.avsc", "LabelScore.avsc", "PackStats.avsc",
-      "IncidentState.avsc", "AudioChunk.avsc", "ClassificationEvent.avsc", "DeadLetter.avsc",
+      "IncidentState.avsc", "StreamOrder.avsc", "AudioChunk.avsc", "ClassificationEvent.avsc", "DeadLetter.avsc",
       "Incident.avsc");
 
   /**
@@ -29,7 +29,7 @@ public final class SchemaHistory {
    * file (a missing file of any other version is still an error, so a typo cannot hide a schema).
    */
   static final Map<String, String> FIRST_RELEASED_IN = Map.of(
-      "IncidentState.avsc", "v2", "Incident.avsc", "v2");
+      "IncidentState.avsc", "v2", "Incident.avsc", "v2", "StreamOrder.avsc", "v5");
 
   private SchemaHistory() {}
 

@@ -153,6 +153,31 @@ class SchemaCompatibilityUnitTest {
   }
 
   @Test
+  void shouldLetAReaderOfV4ReadANormalisedChunkWithItsOrderAndAV5ReaderReadAnOldOne() throws Exception {
+    // v5 adds AudioChunk.order: a job still on v4 reads new chunks without it, and a v5 job reads
+    // chunks an old normaliser wrote as having no verdict (null)
+    Schema v4 = SchemaHistory.version("v4").get("AudioChunk");
+    assertThat(v4.getField("order")).isNull();
+    AudioChunk written = NormalisedAudio.chunk("feed", 7, 1_000, new float[] {0.5f},
+        NormalisedAudio.order(OrderKind.RESTART));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+    new org.apache.avro.specific.SpecificDatumWriter<AudioChunk>(AudioChunk.class).write(written, encoder);
+    encoder.flush();
+    org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericDatumReader<
+        org.apache.avro.generic.GenericRecord>(AudioChunk.getClassSchema(), v4)
+        .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+    assertThat(old.hasField("order")).isFalse();
+    assertThat(old.get("sequenceNumber")).isEqualTo(7L);
+
+    byte[] v4Bytes = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+        org.apache.avro.generic.GenericData.get(), v4).encode(old).array();
+    AudioChunk read = new AvroSingleObjectSerde<>(AudioChunk.class).decode(v4Bytes);
+    assertThat(read.getOrder()).isNull();
+    assertThat(read.getSequenceNumber()).isEqualTo(7L);
+  }
+
+  @Test
   void shouldDetectABreakingChange() {
     // A new required field without a default: old data can no longer be read.
     Schema previous = SchemaHistory.previousVersionsOf("AudioChunk").get(0);

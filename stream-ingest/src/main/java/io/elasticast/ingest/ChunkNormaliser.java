@@ -2,22 +2,22 @@ package io.elasticast.ingest;
 
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetterReason;
-import io.elasticast.schemas.SampleEncoding;
-import java.nio.ByteBuffer;
+import io.elasticast.schemas.NormalisedAudio;
+import io.elasticast.schemas.OrderKind;
+import io.elasticast.schemas.StreamOrder;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Turns a valid raw chunk into a mono {@link #OUTPUT_RATE} FLOAT32LE chunk, given what the stream
- * delivered before ({@link StreamState}). Repeats are dropped; gaps, restarts and format changes
- * restart the filter; a late chunk is resampled on its own so the stream's history stays intact; a
- * sequence number the event time does not back up ({@link SequenceTracker.Kind#IMPLAUSIBLE}) is
- * refused, its window and filter left as they were.
+ * Turns a valid raw chunk into a {@link NormalisedAudio} chunk, given what the stream delivered
+ * before ({@link StreamState}), and decides where it stands in its feed ({@link StreamOrder}: the
+ * one place stream order is decided). Repeats are dropped; gaps, restarts and format changes
+ * restart the filter; a chunk that arrives after a later one was passed on, and a sequence number
+ * the event time does not back up ({@link SequenceTracker.Kind#IMPLAUSIBLE}), are refused, the
+ * stream's window and filter left as they were.
  * Not thread-safe (it caches one resampler per input rate); use one per stream task.
  */
 public final class ChunkNormaliser {
-
-  public static final int OUTPUT_RATE = 16_000;
 
   private final Map<Integer, PolyphaseResampler> resamplers = new HashMap<>();
 
@@ -33,12 +33,13 @@ public final class ChunkNormaliser {
     long seq = chunk.getSequenceNumber();
     long startMicros = chunk.getEventTimeStartMicros();
     long durationMicros = ChunkValidator.durationMicros(chunk);
-    Map<String, String> flags = new HashMap<>();
     SequenceTracker.Kind kind;
     SequenceTracker.State sequence;
+    StreamOrder order;
     if (previous == null) {
       sequence = SequenceTracker.start(seq, startMicros, durationMicros);
       kind = SequenceTracker.Kind.FIRST;
+      order = NormalisedAudio.order(OrderKind.FIRST);
     } else {
       sequence = previous.sequence();
       long highestBefore = sequence.highest();
@@ -54,16 +55,16 @@ public final class ChunkNormaliser {
           return new Outcome(previous, null, kind, implausible(chunk, highestBefore, latestBefore,
               durationMicros));
         }
-        case GAP -> {
-          flags.put(NormalisedMetadata.GAP_BEFORE, Long.toString(decision.missingBefore()));
-          flags.put(NormalisedMetadata.RESAMPLER_RESET, "gap");
+        case OUT_OF_ORDER -> {
+          // its place was declared a gap when the later chunk went on: splicing it in now would
+          // put audio where the featurizer already has (zero-filled or reset) time
+          return new Outcome(previous, null, kind, new ChunkValidator.Rejection(
+              DeadLetterReason.OUT_OF_ORDER, "sequenceNumber " + seq + " arrived after "
+                  + highestBefore + " had been passed on; its place was declared a gap"));
         }
-        case RESTART -> {
-          flags.put(NormalisedMetadata.RESTART, "true");
-          flags.put(NormalisedMetadata.RESAMPLER_RESET, "restart");
-        }
-        case OUT_OF_ORDER -> flags.put(NormalisedMetadata.OUT_OF_ORDER, "true");
-        default -> { }
+        case GAP -> order = NormalisedAudio.gap(decision.missingBefore());
+        case RESTART -> order = NormalisedAudio.order(OrderKind.RESTART);
+        default -> order = NormalisedAudio.order(OrderKind.CONTINUES);
       }
     }
 
@@ -72,23 +73,16 @@ public final class ChunkNormaliser {
         chunk.getChannels());
     int rate = chunk.getSampleRate();
 
-    if (kind == SequenceTracker.Kind.OUT_OF_ORDER) {
-      // Feeding a late chunk through the stream's filter would splice it into the wrong place.
-      float[] out = rate == OUTPUT_RATE ? mono : resampler(rate).processWhole(mono);
-      return new Outcome(previous, output(chunk, out, startMicros, flags), kind, null);
-    }
-
+    // the filter's history carries on only over consecutive chunks of one input format; a gap, a
+    // restart or a new rate or channel count starts it afresh
     boolean continues = previous != null
-        && (kind == SequenceTracker.Kind.IN_ORDER)
+        && kind == SequenceTracker.Kind.IN_ORDER
         && previous.inputRate() == rate
         && previous.inputChannels() == chunk.getChannels();
-    if (previous != null && kind == SequenceTracker.Kind.IN_ORDER && !continues) {
-      flags.put(NormalisedMetadata.RESAMPLER_RESET, "format");
-    }
     long origin = continues ? previous.originMicros() : startMicros;
     PolyphaseResampler.State filter = continues
         ? previous.resampler()
-        : (rate == OUTPUT_RATE ? null : resampler(rate).newState());
+        : (rate == NormalisedAudio.SAMPLE_RATE ? null : resampler(rate).newState());
 
     float[] out;
     long outStartMicros;
@@ -98,10 +92,11 @@ public final class ChunkNormaliser {
     } else {
       long firstIndex = filter.nextOutput();
       out = resampler(rate).process(filter, mono);
-      outStartMicros = origin + firstIndex * 1_000_000L / OUTPUT_RATE;
+      outStartMicros = origin + firstIndex * 1_000_000L / NormalisedAudio.SAMPLE_RATE;
     }
     StreamState next = new StreamState(sequence, rate, chunk.getChannels(), origin, filter, 0L);
-    return new Outcome(next, output(chunk, out, outStartMicros, flags), kind, null);
+    return new Outcome(next, NormalisedAudio.chunk(chunk.getStreamId(), seq, outStartMicros, out,
+        order), kind, null);
   }
 
   private static ChunkValidator.Rejection implausible(AudioChunk chunk, long highest,
@@ -116,27 +111,7 @@ public final class ChunkNormaliser {
   }
 
   private PolyphaseResampler resampler(int inputRate) {
-    return resamplers.computeIfAbsent(inputRate, r -> new PolyphaseResampler(r, OUTPUT_RATE));
+    return resamplers.computeIfAbsent(inputRate, r -> new PolyphaseResampler(r, NormalisedAudio.SAMPLE_RATE));
   }
 
-  private static AudioChunk output(AudioChunk in, float[] mono, long startMicros,
-      Map<String, String> flags) {
-    Map<String, String> metadata = new HashMap<>();
-    if (in.getSourceMetadata() != null) {
-      metadata.putAll(in.getSourceMetadata());
-    }
-    metadata.put(NormalisedMetadata.INPUT_SAMPLE_RATE, Integer.toString(in.getSampleRate()));
-    metadata.put(NormalisedMetadata.INPUT_CHANNELS, Integer.toString(in.getChannels()));
-    metadata.putAll(flags);
-    return AudioChunk.newBuilder()
-        .setStreamId(in.getStreamId())
-        .setSequenceNumber(in.getSequenceNumber())
-        .setEventTimeStartMicros(startMicros)
-        .setSampleRate(OUTPUT_RATE)
-        .setChannels(1)
-        .setEncoding(SampleEncoding.FLOAT32LE)
-        .setPayload(ByteBuffer.wrap(SampleCodec.encodeFloat32(mono)))
-        .setSourceMetadata(metadata)
-        .build();
-  }
 }

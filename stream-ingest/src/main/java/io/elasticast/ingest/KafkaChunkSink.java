@@ -32,7 +32,9 @@ public final class KafkaChunkSink implements ChunkSink {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // no compression: PCM samples barely compress, and every batch would be compressed here and
+    // decompressed again by the broker (to validate it) and by each reader
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
     // Chunks of many feeds leave at once every 100 ms; a short linger batches them together.
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "elasticast-ingest");

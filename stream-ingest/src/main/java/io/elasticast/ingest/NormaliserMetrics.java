@@ -44,7 +44,7 @@ public final class NormaliserMetrics implements AutoCloseable {
     counter(registry, "elasticast.normaliser.stream.restarts", counters, NormaliserCounters::restarts,
         "Streams whose producer started over");
     counter(registry, "elasticast.normaliser.out.of.order", counters, NormaliserCounters::outOfOrder,
-        "Late chunks resampled on their own");
+        "Chunks that arrived after a later one had been passed on (dead-lettered as OUT_OF_ORDER)");
     // every reason from the start, at 0: rate() and alerts need the series before the first one
     for (DeadLetterReason reason : DeadLetterReason.values()) {
       FunctionCounter.builder("elasticast.normaliser.dead.letters", counters,

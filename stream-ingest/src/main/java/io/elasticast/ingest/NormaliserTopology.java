@@ -199,6 +199,7 @@ public final class NormaliserTopology {
       store.put(key, outcome.state().seenAt(now));
       if (outcome.rejection() != null) {
         // The stream's window is as it was, so its real next chunk still follows on.
+        counters.countSequence(outcome.kind(), 0);
         deadLetter(record, key, outcome.rejection().reason(), outcome.rejection().message());
         return;
       }
@@ -207,8 +208,7 @@ public final class NormaliserTopology {
         return;
       }
       counters.countNormalised();
-      counters.countSequence(outcome.kind(), outcome.kind() == SequenceTracker.Kind.GAP
-          ? missingBefore(outcome.output()) : 0);
+      counters.countSequence(outcome.kind(), outcome.output().getOrder().getMissingChunks());
       context.forward(new Record<String, Result>(
           key, new Normalised(outcome.output()), record.timestamp(), record.headers()));
     }
@@ -225,15 +225,6 @@ public final class NormaliserTopology {
       counters.countDeadLetter(reason);
       context.forward(new Record<String, Result>(
           deadLetterKey(key), new Rejected(letter), record.timestamp(), record.headers()));
-    }
-  }
-
-  /** A gap's size, as {@link ChunkNormaliser} wrote it over anything the producer put there. */
-  private static long missingBefore(AudioChunk normalised) {
-    try {
-      return Long.parseLong(normalised.getSourceMetadata().get(NormalisedMetadata.GAP_BEFORE));
-    } catch (RuntimeException e) {
-      return 0; // counting must never stop the normaliser
     }
   }
 

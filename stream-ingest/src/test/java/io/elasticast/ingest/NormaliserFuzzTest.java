@@ -3,6 +3,7 @@ package io.elasticast.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.elasticast.schemas.AudioChunk;
+import io.elasticast.schemas.OrderKind;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
 import io.elasticast.schemas.DeadLetters;
@@ -69,7 +70,7 @@ class NormaliserFuzzTest {
           assertThat(out.getChannels()).isEqualTo(1);
           assertThat(out.getEncoding()).isEqualTo(SampleEncoding.FLOAT32LE);
           assertThat(SampleCodec.firstNonFinite(ChunkValidator.bytesOf(out.getPayload()))).isEqualTo(-1);
-          if ("true".equals(out.getSourceMetadata().get(NormalisedMetadata.RESTART))) {
+          if (out.getOrder().getKind() == OrderKind.RESTART) {
             restarts++;
           }
         }

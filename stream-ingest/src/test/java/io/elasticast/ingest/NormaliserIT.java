@@ -115,7 +115,7 @@ class NormaliserIT {
   }
 
   /**
-   * A 20 MB chunk, lz4-compressed on the wire (small enough for the broker, far too large to copy
+   * A 20 MB chunk, lz4-compressed on the wire by its producer (small enough for the broker, far too large to copy
    * into a dead letter), then a good chunk of the same feed: the dead letter arrives truncated with
    * the whole value's size and hash, the good chunk is normalised, and the normaliser keeps running.
    */
@@ -134,7 +134,9 @@ class NormaliserIT {
           AudioFixtures.tone(440, 0.1, 16_000, 0.5));
       Properties producerProps = new Properties();
       producerProps.putAll(KafkaChunkSink.producerProperties(broker.bootstrapServers()));
-      // lz4 already; the producer checks the uncompressed size against max.request.size.
+      // A producer other than ours may compress: the zero payload shrinks under the broker's limit,
+      // and the producer checks the uncompressed size against max.request.size.
+      producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
       producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 32 * 1024 * 1024);
       producerProps.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
       try (var producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {

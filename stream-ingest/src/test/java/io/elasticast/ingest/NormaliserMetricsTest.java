@@ -32,7 +32,7 @@ class NormaliserMetricsTest {
         n.send(chunk("feed-a", seq));
       }
       n.send(chunk("feed-a", 5)); // 3 and 4 missing: a gap of 2
-      n.send(chunk("feed-a", 4)); // late: out of order
+      n.send(chunk("feed-a", 4)); // late: out of order, dead-lettered
       n.send(chunk("feed-a", 4)); // a retry: duplicate
       AudioChunk again = chunk("feed-a", 0); // the feed starts over a minute later
       n.send(AudioChunk.newBuilder(again)
@@ -41,7 +41,7 @@ class NormaliserMetricsTest {
       n.send("feed-c", chunk("feed-d", 0)); // key is not the stream id
 
       String text = registry.scrape();
-      assertThat(Scrapes.value(text, "elasticast_normaliser_chunks_normalised_total")).hasValue(6);
+      assertThat(Scrapes.value(text, "elasticast_normaliser_chunks_normalised_total")).hasValue(5);
       assertThat(Scrapes.value(text, "elasticast_normaliser_streams_started_total")).hasValue(1);
       assertThat(Scrapes.value(text, "elasticast_normaliser_gaps_total")).hasValue(1);
       assertThat(Scrapes.value(text, "elasticast_normaliser_missing_chunks_total")).hasValue(2);
@@ -53,10 +53,12 @@ class NormaliserMetricsTest {
       assertThat(Scrapes.value(text, "elasticast_normaliser_dead_letters_total", "reason",
           "KEY_MISMATCH")).hasValue(1);
       assertThat(Scrapes.value(text, "elasticast_normaliser_dead_letters_total", "reason",
+          "OUT_OF_ORDER")).hasValue(1);
+      assertThat(Scrapes.value(text, "elasticast_normaliser_dead_letters_total", "reason",
           "BAD_SEQUENCE")).hasValue(0);
       // and they agree with what the topology wrote
-      assertThat(n.readNormalised()).hasSize(6);
-      assertThat(n.readDeadLetters()).hasSize(2);
+      assertThat(n.readNormalised()).hasSize(5);
+      assertThat(n.readDeadLetters()).hasSize(3);
     }
   }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.elasticast.schemas.AudioChunk;
+import io.elasticast.schemas.NormalisedAudio;
+import io.elasticast.schemas.OrderKind;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
 import io.elasticast.schemas.DeadLetters;
@@ -67,8 +69,9 @@ class NormaliserTopologyTest {
     AudioChunk out = n.readNormalised().get(0);
     assertThat(out.getChannels()).isEqualTo(1);
     assertThat(out.getSampleRate()).isEqualTo(16_000);
-    assertThat(out.getSourceMetadata()).containsEntry(NormalisedMetadata.INPUT_SAMPLE_RATE, "44100")
-        .containsEntry(NormalisedMetadata.INPUT_CHANNELS, "2");
+    // the raw chunk's metadata stays behind: nothing downstream reads it
+    assertThat(out.getSourceMetadata()).isNull();
+    assertThat(out.getOrder().getKind()).isEqualTo(OrderKind.FIRST);
     float[] got = samples(out);
     // Channels at 1/2 and 2/2 of the tone average to 3/4 of it; the lookahead is held back.
     PolyphaseResampler r = new PolyphaseResampler(44_100, 16_000);
@@ -120,26 +123,27 @@ class NormaliserTopologyTest {
     n.send(floatChunk("feed-e", 3, 16_000, 1, s));
 
     List<AudioChunk> out = n.readNormalised();
-    assertThat(out.get(0).getSourceMetadata()).doesNotContainKey(NormalisedMetadata.GAP_BEFORE);
-    assertThat(out.get(1).getSourceMetadata()).containsEntry(NormalisedMetadata.GAP_BEFORE, "2")
-        .containsEntry(NormalisedMetadata.RESAMPLER_RESET, "gap");
+    assertThat(out.get(0).getOrder()).isEqualTo(NormalisedAudio.order(OrderKind.FIRST));
+    assertThat(out.get(1).getOrder()).isEqualTo(NormalisedAudio.gap(2));
+    assertThat(n.counters.gaps()).isEqualTo(1);
+    assertThat(n.counters.missingChunks()).isEqualTo(2);
   }
 
   @Test
-  void shouldFlagALateChunkAsOutOfOrderAndKeepItsOwnTime() {
+  void shouldDeadLetterAChunkThatArrivesAfterItsGapWasDeclared() {
     float[] s = tone(440, 0.1, 48_000, 0.5);
     n.send(floatChunk("feed-f", 0, 48_000, 1, s));
     n.send(floatChunk("feed-f", 2, 48_000, 1, s));
-    AudioChunk late = floatChunk("feed-f", 1, 48_000, 1, s);
-    n.send(late);
+    n.send(floatChunk("feed-f", 1, 48_000, 1, s));
+    n.send(floatChunk("feed-f", 3, 48_000, 1, s));
 
-    List<AudioChunk> out = n.readNormalised();
-    assertThat(out).hasSize(3);
-    AudioChunk flagged = out.get(2);
-    assertThat(flagged.getSequenceNumber()).isEqualTo(1);
-    assertThat(flagged.getSourceMetadata()).containsEntry(NormalisedMetadata.OUT_OF_ORDER, "true");
-    assertThat(flagged.getEventTimeStartMicros()).isEqualTo(late.getEventTimeStartMicros());
-    assertThat(samples(flagged)).hasSize(1_600);
+    // 2 went on as a gap of one chunk; 1 has no place any more; 3 follows 2
+    assertThat(n.readNormalised()).extracting(c -> c.getSequenceNumber() + " " + c.getOrder().getKind())
+        .containsExactly("0 FIRST", "2 GAP", "3 CONTINUES");
+    DeadLetter letter = single(n.readDeadLetters());
+    assertThat(letter.getReason()).isEqualTo(DeadLetterReason.OUT_OF_ORDER);
+    assertThat(letter.getMessage()).contains("sequenceNumber 1").contains("after 2");
+    assertThat(n.counters.outOfOrder()).isEqualTo(1);
   }
 
   @Test
@@ -147,8 +151,10 @@ class NormaliserTopologyTest {
     n.send(floatChunk("feed-g", 0, 48_000, 1, tone(440, 0.1, 48_000, 0.5)));
     n.send(floatChunk("feed-g", 1, 44_100, 1, tone(440, 0.1, 44_100, 0.5)));
 
-    assertThat(n.readNormalised().get(1).getSourceMetadata())
-        .containsEntry(NormalisedMetadata.RESAMPLER_RESET, "format");
+    // a new input format restarts the filter, but the feed's run goes on
+    AudioChunk second = n.readNormalised().get(1);
+    assertThat(second.getOrder().getKind()).isEqualTo(OrderKind.CONTINUES);
+    assertThat(second.getEventTimeStartMicros()).isEqualTo(AudioFixtures.START_MICROS + 100_000);
   }
 
   @Test
@@ -246,8 +252,8 @@ class NormaliserTopologyTest {
     n.send(floatChunk("y", 5, 16_000, 1, s));
     n.send(floatChunk("x", 1, 16_000, 1, s));
     n.send(floatChunk("y", 6, 16_000, 1, s));
-    assertThat(n.readNormalised()).allSatisfy(c -> assertThat(c.getSourceMetadata())
-        .doesNotContainKeys(NormalisedMetadata.GAP_BEFORE, NormalisedMetadata.OUT_OF_ORDER));
+    assertThat(n.readNormalised()).extracting(c -> c.getStreamId() + " " + c.getOrder().getKind())
+        .containsExactly("x FIRST", "y FIRST", "x CONTINUES", "y CONTINUES");
     assertThat(n.counters.duplicates()).isZero();
   }
 
@@ -268,7 +274,7 @@ class NormaliserTopologyTest {
     n.readNormalised();
     // When it comes back it starts afresh: no gap reported against the forgotten history.
     n.send(floatChunk("quiet", 7, 16_000, 1, s));
-    assertThat(n.readNormalised().get(0).getSourceMetadata()).doesNotContainKey(NormalisedMetadata.GAP_BEFORE);
+    assertThat(n.readNormalised().get(0).getOrder().getKind()).isEqualTo(OrderKind.FIRST);
   }
 
   /** Every record the normaliser writes must fit, or one input could stop it for good. */
@@ -489,8 +495,7 @@ class NormaliserTopologyTest {
       // The real chunk 5 follows on as if the liars never came: same samples as an untouched run.
       List<AudioChunk> out = n.readNormalised();
       assertThat(out).extracting(AudioChunk::getSequenceNumber).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-      assertThat(out.get(5).getSourceMetadata()).doesNotContainKeys(NormalisedMetadata.GAP_BEFORE,
-          NormalisedMetadata.RESTART, NormalisedMetadata.RESAMPLER_RESET, NormalisedMetadata.OUT_OF_ORDER);
+      assertThat(out.get(5).getOrder().getKind()).isEqualTo(OrderKind.CONTINUES);
       try (NormaliserDriver clean = new NormaliserDriver()) {
         for (long seq = 0; seq <= 5; seq++) {
           clean.send(piece("feed-s", seq));
@@ -510,8 +515,8 @@ class NormaliserTopologyTest {
       List<AudioChunk> out = n.readNormalised();
       assertThat(out).extracting(AudioChunk::getSequenceNumber)
           .containsExactly(Long.MAX_VALUE, 5L, 6L, 7L);
-      assertThat(out.get(1).getSourceMetadata()).containsEntry(NormalisedMetadata.RESTART, "true");
-      assertThat(out.get(2).getSourceMetadata()).doesNotContainKey(NormalisedMetadata.RESTART);
+      assertThat(out.get(1).getOrder().getKind()).isEqualTo(OrderKind.RESTART);
+      assertThat(out.get(2).getOrder().getKind()).isEqualTo(OrderKind.CONTINUES);
     }
 
     @Test
@@ -521,8 +526,7 @@ class NormaliserTopologyTest {
       n.send(piece("feed-o", 6_000));
       List<AudioChunk> out = n.readNormalised();
       assertThat(out).hasSize(2);
-      assertThat(out.get(1).getSourceMetadata()).containsEntry(NormalisedMetadata.GAP_BEFORE, "5999")
-          .containsEntry(NormalisedMetadata.RESAMPLER_RESET, "gap");
+      assertThat(out.get(1).getOrder()).isEqualTo(NormalisedAudio.gap(5_999));
       assertThat(n.readDeadLetters()).isEmpty();
     }
 
@@ -557,12 +561,10 @@ class NormaliserTopologyTest {
       List<AudioChunk> second = n.readNormalised();
       assertThat(second).extracting(AudioChunk::getSequenceNumber)
           .containsExactlyElementsOf(first.stream().map(AudioChunk::getSequenceNumber).toList());
-      assertThat(second.get(0).getSourceMetadata()).containsEntry(NormalisedMetadata.RESTART, "true")
-          .containsEntry(NormalisedMetadata.RESAMPLER_RESET, "restart");
+      assertThat(second.get(0).getOrder().getKind()).isEqualTo(OrderKind.RESTART);
       assertThat(second.get(0).getEventTimeStartMicros()).isEqualTo(AudioFixtures.START_MICROS + later);
-      assertThat(second.subList(1, chunks)).allSatisfy(c -> assertThat(c.getSourceMetadata())
-          .doesNotContainKeys(NormalisedMetadata.RESTART, NormalisedMetadata.GAP_BEFORE,
-              NormalisedMetadata.OUT_OF_ORDER, NormalisedMetadata.RESAMPLER_RESET));
+      assertThat(second.subList(1, chunks)).allSatisfy(c ->
+          assertThat(c.getOrder().getKind()).isEqualTo(OrderKind.CONTINUES));
       // The old filter history was dropped: the second pass gives the first pass's samples.
       for (int i = 0; i < chunks; i++) {
         assertThat(samples(second.get(i))).as("chunk %d", i)
