@@ -3,6 +3,7 @@ package io.elasticast.featurizer;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetterReason;
 import io.elasticast.schemas.EventTimeBounds;
+import io.elasticast.schemas.NormalisedAudio;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,9 +12,9 @@ import java.util.Optional;
 
 /**
  * The rules a record must pass before it reaches a feed's state: it decodes, its key is its
- * stream id, its event time is sane, it is a normalised chunk (mono 16 kHz FLOAT32LE, finite) no
- * longer than {@link #maxChunk}, and its sequence number is one a feed can have. Pure; the
- * per-feed sequence rules live in {@link FeedFeaturizer}.
+ * stream id, its event time is sane, it is a {@link NormalisedAudio} chunk no longer than
+ * {@link #maxChunk}, and its sequence number is one a feed can have. Pure; stream order is the
+ * normaliser's to decide ({@code AudioChunk.order}).
  */
 public record ChunkAdmission(EventTimeBounds eventTimes, Duration maxChunk) implements Serializable {
 
@@ -53,11 +54,11 @@ public record ChunkAdmission(EventTimeBounds eventTimes, Duration maxChunk) impl
     if (time.isPresent()) {
       return refuse(DeadLetterReason.BAD_EVENT_TIME, time.get());
     }
-    ChunkValidator.Result decoded = ChunkValidator.decode(chunk);
+    NormalisedAudio.Decoded decoded = NormalisedAudio.decode(chunk);
     if (!decoded.ok()) {
       return refuse(decoded.reason(), decoded.message());
     }
-    long micros = decoded.samples().length * 1_000_000L / FeaturizerSettings.SAMPLE_RATE;
+    long micros = NormalisedAudio.durationMicros(decoded.samples().length);
     if (micros > maxChunk.toNanos() / 1000) {
       return refuse(DeadLetterReason.CHUNK_TOO_LONG, String.format("chunk is %.3f s, longer than %.3f s",
           micros / 1e6, maxChunk.toMillis() / 1e3));

@@ -2,7 +2,6 @@ package io.elasticast.featurizer;
 
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetters;
-import io.elasticast.schemas.SampleEncoding;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -16,10 +15,10 @@ import org.apache.flink.util.OutputTag;
 /**
  * The job's entry check, before records are keyed by feed: {@link ChunkAdmission} decides, this
  * class turns refusals into {@link DeadLetter}s (topic, partition, offset, reason, at most
- * {@code maxDeadLetterValueBytes} of the value) on {@link #REJECTED} and passes the rest on with
- * their samples decoded. It never throws for a record, so one bad record cannot restart the job.
+ * {@code maxDeadLetterValueBytes} of the value) on {@link #REJECTED} and passes the rest on as
+ * {@link FeedChunk}s with their samples decoded once. It never throws for a record, so one bad record cannot restart the job.
  */
-public class ChunkGate extends ProcessFunction<SourcedChunk, SourcedChunk> {
+public class ChunkGate extends ProcessFunction<SourcedChunk, FeedChunk> {
 
   public static final OutputTag<DeadLetter> REJECTED =
       new OutputTag<>("input-rejected", new AvroTypeInfo<>(DeadLetter.class));
@@ -41,7 +40,7 @@ public class ChunkGate extends ProcessFunction<SourcedChunk, SourcedChunk> {
   }
 
   @Override
-  public void processElement(SourcedChunk in, Context ctx, Collector<SourcedChunk> out) {
+  public void processElement(SourcedChunk in, Context ctx, Collector<FeedChunk> out) {
     long now = ctx.timerService().currentProcessingTime();
     Optional<ChunkAdmission.Refusal> refusal = admission.check(in, now);
     if (refusal.isPresent()) {
@@ -50,10 +49,8 @@ public class ChunkGate extends ProcessFunction<SourcedChunk, SourcedChunk> {
       return;
     }
     admitted.inc();
-    // the samples travel decoded; the payload would only carry them a second time
-    in.chunk.setPayload(ByteBuffer.allocate(0));
-    in.value = null;
-    out.collect(in);
+    // on to the feed's featurizer: identity, order verdict and the decoded samples, nothing else
+    out.collect(FeedChunk.of(in.chunk, in.samples));
   }
 
   /** A dead letter for {@code in}, with its raw value or, when it decoded, the chunk re-encoded. */
@@ -73,10 +70,6 @@ public class ChunkGate extends ProcessFunction<SourcedChunk, SourcedChunk> {
       return null;
     }
     try {
-      if (in.samples != null && in.chunk.getPayload().remaining() == 0) {
-        in.chunk.setPayload(ChunkValidator.encode(in.samples));
-        in.chunk.setEncoding(SampleEncoding.FLOAT32LE);
-      }
       ByteBuffer b = in.chunk.toByteBuffer();
       byte[] bytes = new byte[b.remaining()];
       b.get(bytes);

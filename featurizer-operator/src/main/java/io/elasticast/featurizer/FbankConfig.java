@@ -11,7 +11,7 @@ package io.elasticast.featurizer;
  */
 public record FbankConfig(int sampleRate, double frameLengthMs, int frameShiftMs, int numMelBins) {
 
-  public static final int DEFAULT_SAMPLE_RATE = 16_000;
+  public static final int DEFAULT_SAMPLE_RATE = io.elasticast.schemas.NormalisedAudio.SAMPLE_RATE;
   public static final double DEFAULT_FRAME_LENGTH_MS = 25.0;
   public static final int DEFAULT_FRAME_SHIFT_MS = 10;
   public static final int DEFAULT_MEL_BINS = 128;

@@ -1,203 +1,254 @@
 package io.elasticast.featurizer;
 
-import io.elasticast.schemas.AudioChunk;
-import io.elasticast.schemas.DeadLetter;
+import io.elasticast.schemas.SpectrogramWindow;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
- * Keyed by stream id: normalised {@link AudioChunk}s in, {@link SpectrogramWindow}s out. A thin
- * shell over {@link FeedFeaturizer}: it decodes the chunk, loads the feed's {@link FeedState} from
- * managed state, lets the featurizer work, stores the state back, and keeps an event-time timer
- * that flushes the feed once it goes idle (ending its open native segment) and, after
- * {@code retention} more, clears the feed's state altogether. Chunks that are not mono 16 kHz
- * FLOAT32LE (when no {@link ChunkGate} decoded them before) and chunks whose sequence number the
- * feed cannot have go to {@link #REJECTED} with a reason and their source coordinates.
+ * Keyed by stream id: admitted {@link FeedChunk}s in, {@link SpectrogramWindow}s out. A thin shell
+ * over {@link FeedFeaturizer}: it loads the feed's {@link FeedCursor} (value state) and hands it
+ * the feed's {@link FrameBlock}s (map state), so a chunk reads and writes the small cursor and the
+ * blocks it appends to or reads, never the whole feed.
+ *
+ * <p><b>Idle policy</b>, one per feed: a feed whose latest chunk ended {@code idleTimeout} ago in
+ * event time is flushed (its open segment ends, its frames are dropped) when the watermark passes
+ * that point. When every feed of this subtask has stopped, the watermark stops too; then, once no
+ * feed has sent a chunk for {@code stoppedInputFlush} of processing time, every feed is flushed
+ * all the same. That wait is longer than the outages the pipeline rides out (a broker restart),
+ * after which the feeds go on where they were. {@code retention} of event time after its flush, a feed's state
+ * and metrics are forgotten. Each feed has at most one timer of each kind pending: a timer that
+ * fires early for a feed that has moved on is simply set again, so chunks never delete timers.
  */
-public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChunk, SpectrogramWindow> {
-
-  public static final OutputTag<DeadLetter> REJECTED =
-      new OutputTag<>("featurizer-rejected", new AvroTypeInfo<>(DeadLetter.class));
-  /** Shown as DeadLetter.sourceTopic: the record was refused here, not read from a topic. */
-  public static final String REJECTED_SOURCE = "featurizer-operator";
+public class FbankWindowFunction extends KeyedProcessFunction<String, FeedChunk, SpectrogramWindow> {
 
   /** The per-feed metric group: {@code addGroup(FEED_GROUP, streamId)}, a "feed" label in Prometheus. */
   public static final String FEED_GROUP = "feed";
-  /** Per-feed gauge: RMS level in dBFS of the feed's latest admitted chunk ({@link AudioLevel}). */
+  /** Per-feed gauge: RMS level in dBFS of the feed's latest chunk taken ({@link AudioLevel}). */
   public static final String LEVEL_GAUGE = "levelDbfs";
+  /** Managed state names (the cursor, the frame blocks). */
+  public static final String CURSOR_STATE = "feed-cursor";
+  public static final String FRAMES_STATE = "feed-frames";
 
   private final FeaturizerSettings settings;
-  private final int maxDeadLetterValueBytes;
 
-  private transient ValueState<FeedState> feedState;
-  private transient ValueState<Long> flushTimer;
-  private transient ValueState<Long> cleanupTimer;
+  private transient ValueState<FeedCursor> cursors;
+  private transient MapState<Long, FrameBlock> frameBlocks;
+  private transient FrameStore frames;
   private transient ExtractorCache extractors;
+  private transient FeedFeaturizer defaultFeaturizer;
+  private transient Map<List<WindowPolicy>, FeedFeaturizer> perFeedFeaturizers;
   private transient FeedMetrics totals;
   private transient Map<String, FeedMetrics> perFeed;
   private transient MetricGroup metrics;
-  private transient Counter rejected;
+  /** Processing time of the latest chunk this subtask received, from any feed. */
+  private transient long lastInputMillis;
 
   public FbankWindowFunction(FeaturizerSettings settings) {
-    this(settings, io.elasticast.schemas.DeadLetters.DEFAULT_MAX_VALUE_BYTES);
-  }
-
-  public FbankWindowFunction(FeaturizerSettings settings, int maxDeadLetterValueBytes) {
     this.settings = settings;
-    this.maxDeadLetterValueBytes = maxDeadLetterValueBytes;
   }
 
   @Override
   public void open(OpenContext openContext) {
-    feedState = getRuntimeContext().getState(new ValueStateDescriptor<>("feed", FeedState.class));
-    flushTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-flush-timer", Types.LONG));
-    cleanupTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("cleanup-timer", Types.LONG));
+    cursors = getRuntimeContext().getState(
+        new ValueStateDescriptor<>(CURSOR_STATE, TypeInformation.of(FeedCursor.class)));
+    frameBlocks = getRuntimeContext().getMapState(
+        new MapStateDescriptor<>(FRAMES_STATE, LongSerializer.INSTANCE, FrameBlockSerializer.INSTANCE));
+    frames = new MapStateFrames(frameBlocks);
     extractors = new ExtractorCache(settings.numMelBins());
+    defaultFeaturizer = new FeedFeaturizer(settings, settings.policies(), extractors);
+    perFeedFeaturizers = new HashMap<>();
     metrics = getRuntimeContext().getMetricGroup();
     totals = new FeedMetrics(metrics, false);
     perFeed = new HashMap<>();
-    rejected = metrics.counter("rejectedChunks");
+    lastInputMillis = System.currentTimeMillis();
   }
 
   @Override
-  public void processElement(SourcedChunk in, Context ctx, Collector<SpectrogramWindow> out)
+  public void processElement(FeedChunk chunk, Context ctx, Collector<SpectrogramWindow> out)
       throws Exception {
-    AudioChunk chunk = in.chunk;
-    float[] samples = in.samples;
-    if (samples == null) {
-      ChunkValidator.Result decoded = ChunkValidator.decode(chunk);
-      if (!decoded.ok()) {
-        reject(in, new ChunkAdmission.Refusal(decoded.reason(), decoded.message()), ctx);
-        return;
-      }
-      samples = decoded.samples();
+    String feed = ctx.getCurrentKey();
+    long now = ctx.timerService().currentProcessingTime();
+    lastInputMillis = now;
+    FeedCursor cursor = cursors.value();
+    if (cursor == null) {
+      cursor = new FeedCursor();
     }
-    FeedState state = feedState.value();
-    if (state == null) {
-      state = new FeedState();
+    FeedCursor.FeedStats before = cursor.stats.copy();
+    RunSequencer.Step step = featurizerFor(feed).accept(feed, cursor, frames, chunk, out::collect);
+    count(feed, before, cursor.stats);
+    if (step != RunSequencer.Step.DUPLICATE) {
+      feedMetrics(feed).levelDbfs = AudioLevel.dbfs(chunk.samples, 0, chunk.samples.length);
+      // a new run's time starts over; within a run, a chunk cannot pull the idle point back
+      cursor.lastChunkEndMillis = step == RunSequencer.Step.NEW_RUN ? chunk.endMillis()
+          : Math.max(cursor.lastChunkEndMillis, chunk.endMillis());
+      cursor.lastArrivalMillis = now;
+      cursor.flushedAtMillis = FeedCursor.NONE;
+      scheduleEventTimer(ctx, cursor, cursor.lastChunkEndMillis + settings.idleTimeout().toMillis());
+      scheduleWallTimer(ctx, cursor, now + settings.stoppedInputFlush().toMillis());
     }
-    FeedFeaturizer featurizer = new FeedFeaturizer(ctx.getCurrentKey(), settings, extractors, state);
-    float[] accepted = samples;
-    FeedFeaturizer.Verdict[] verdict = new FeedFeaturizer.Verdict[1];
-    runCounted(ctx.getCurrentKey(), state, out, emit -> verdict[0] = featurizer.acceptChunk(
-        chunk.getSequenceNumber(), chunk.getEventTimeStartMicros(), accepted, emit));
-    feedState.update(state);
-    if (verdict[0] == FeedFeaturizer.Verdict.ACCEPTED || verdict[0] == FeedFeaturizer.Verdict.RESTARTED) {
-      // the level of what the feed is sending now; repeats and refused chunks say nothing new
-      feedMetrics(ctx.getCurrentKey()).levelDbfs = AudioLevel.dbfs(samples, 0, samples.length);
-    }
-    if (verdict[0] == FeedFeaturizer.Verdict.IMPLAUSIBLE_SEQUENCE) {
-      reject(in, new ChunkAdmission.Refusal(io.elasticast.schemas.DeadLetterReason.BAD_SEQUENCE,
-          "sequenceNumber " + chunk.getSequenceNumber() + " jumps ahead of the feed's next "
-              + state.nextSequence + " further than its event time accounts for"), ctx);
-      return;
-    }
-
-    long chunkEndMillis = (chunk.getEventTimeStartMicros()
-        + samples.length * 1_000_000L / FeaturizerSettings.SAMPLE_RATE) / 1000;
-    rescheduleFlush(ctx, chunkEndMillis + settings.idleTimeout().toMillis());
-  }
-
-  private void reject(SourcedChunk in, ChunkAdmission.Refusal why, Context ctx) {
-    rejected.inc();
-    ctx.output(REJECTED, ChunkGate.deadLetter(in, why, ctx.timerService().currentProcessingTime(),
-        maxDeadLetterValueBytes));
+    cursors.update(cursor);
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<SpectrogramWindow> out)
       throws Exception {
-    Long flushAt = flushTimer.value();
-    if (flushAt != null && flushAt == timestamp) {
-      FeedState state = feedState.value();
-      FeedFeaturizer featurizer = new FeedFeaturizer(ctx.getCurrentKey(), settings, extractors, state);
-      runCounted(ctx.getCurrentKey(), state, out, featurizer::flush);
-      feedState.update(state);
-      flushTimer.clear();
-      long cleanupAt = timestamp + settings.retention().toMillis();
-      ctx.timerService().registerEventTimeTimer(cleanupAt);
-      cleanupTimer.update(cleanupAt);
-      return;
+    FeedCursor cursor = cursors.value();
+    if (cursor == null) {
+      return; // forgotten already; a timer of it was still pending
     }
-    Long cleanupAt = cleanupTimer.value();
-    if (cleanupAt != null && cleanupAt == timestamp) {
-      // idle for the whole retention: forget the feed (sequence numbers restart if it returns)
-      feedState.clear();
-      cleanupTimer.clear();
-      // and its metrics, so a reporter does not show a feed that is gone with its last level for
-      // ever, nor keep one series per feed ever seen; a feed that returns gets new ones
-      FeedMetrics gone = perFeed.remove(ctx.getCurrentKey());
-      if (gone != null) {
-        gone.close();
+    long idle = settings.idleTimeout().toMillis();
+    if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+      if (timestamp == cursor.eventTimerAt) {
+        cursor.eventTimerAt = FeedCursor.NONE;
+      }
+      if (cursor.started && cursor.lastChunkEndMillis + idle <= timestamp) {
+        flushIdle(ctx.getCurrentKey(), cursor, cursor.lastChunkEndMillis + idle, out);
+      }
+      if (cursor.started) {
+        scheduleEventTimer(ctx, cursor, cursor.lastChunkEndMillis + idle);
+      } else if (cursor.flushedAtMillis != FeedCursor.NONE) {
+        long forgetAt = cursor.flushedAtMillis + settings.retention().toMillis();
+        if (forgetAt <= timestamp) {
+          forget(ctx.getCurrentKey());
+          return;
+        }
+        scheduleEventTimer(ctx, cursor, forgetAt);
+      }
+    } else {
+      if (timestamp == cursor.wallTimerAt) {
+        cursor.wallTimerAt = FeedCursor.NONE;
+      }
+      long stopped = settings.stoppedInputFlush().toMillis();
+      if (cursor.started) {
+        if (cursor.lastArrivalMillis + stopped > timestamp) {
+          scheduleWallTimer(ctx, cursor, cursor.lastArrivalMillis + stopped);
+        } else if (lastInputMillis + stopped > timestamp) {
+          // other feeds still send, so the watermark moves: the event-time timer decides
+          scheduleWallTimer(ctx, cursor, lastInputMillis + stopped);
+        } else {
+          // nothing has arrived for that long: the watermark stopped with the input, so the
+          // clock decides (after an outage shorter than this the feeds go on where they were)
+          flushIdle(ctx.getCurrentKey(), cursor, cursor.lastChunkEndMillis + idle, out);
+          scheduleEventTimer(ctx, cursor, cursor.flushedAtMillis + settings.retention().toMillis());
+        }
       }
     }
+    cursors.update(cursor);
   }
 
-  private void rescheduleFlush(Context ctx, long flushAt) throws Exception {
-    Long previous = flushTimer.value();
-    if (previous != null && previous >= flushAt) {
-      // a duplicate or late chunk must not pull the idle flush earlier
-      return;
-    }
-    if (previous != null) {
-      ctx.timerService().deleteEventTimeTimer(previous);
-    }
-    ctx.timerService().registerEventTimeTimer(flushAt);
-    flushTimer.update(flushAt);
-    Long cleanup = cleanupTimer.value();
-    if (cleanup != null) {
-      ctx.timerService().deleteEventTimeTimer(cleanup);
-      cleanupTimer.clear();
+  /** Ends the feed's run as idle at event time {@code atMillis}. */
+  private void flushIdle(String feed, FeedCursor cursor, long atMillis,
+      Collector<SpectrogramWindow> out) {
+    FeedCursor.FeedStats before = cursor.stats.copy();
+    featurizerFor(feed).flush(feed, cursor, frames, out::collect);
+    cursor.stats.idleFlushes++;
+    cursor.flushedAtMillis = atMillis;
+    count(feed, before, cursor.stats);
+  }
+
+  /** Idle for the whole retention: the feed's state and metrics go; if it returns it starts afresh. */
+  private void forget(String feed) throws Exception {
+    cursors.clear();
+    frameBlocks.clear();
+    // a reporter should not show a feed that is gone with its last level for ever, nor keep one
+    // series per feed ever seen; a feed that returns gets new ones
+    FeedMetrics gone = perFeed.remove(feed);
+    if (gone != null) {
+      gone.close();
     }
   }
 
-  /** Runs one featurizer step, forwarding windows and turning counter changes into metrics. */
-  private void runCounted(String feed, FeedState state, Collector<SpectrogramWindow> out,
-      Consumer<Consumer<SpectrogramWindow>> step) {
-    FeedState.FeedStats before = copy(state.stats);
-    step.accept(out::collect);
-    totals.add(before, state.stats);
-    feedMetrics(feed).add(before, state.stats);
+  private static void scheduleEventTimer(Context ctx, FeedCursor cursor, long at) {
+    if (cursor.eventTimerAt == FeedCursor.NONE || at < cursor.eventTimerAt) {
+      ctx.timerService().registerEventTimeTimer(at);
+      cursor.eventTimerAt = at;
+    }
+  }
+
+  private static void scheduleWallTimer(Context ctx, FeedCursor cursor, long at) {
+    if (cursor.wallTimerAt == FeedCursor.NONE || at < cursor.wallTimerAt) {
+      ctx.timerService().registerProcessingTimeTimer(at);
+      cursor.wallTimerAt = at;
+    }
+  }
+
+  private FeedFeaturizer featurizerFor(String feed) {
+    List<WindowPolicy> own = settings.perFeedPolicies().get(feed);
+    return own == null ? defaultFeaturizer
+        : perFeedFeaturizers.computeIfAbsent(own, p -> new FeedFeaturizer(settings, p, extractors));
+  }
+
+  private void count(String feed, FeedCursor.FeedStats before, FeedCursor.FeedStats after) {
+    totals.add(before, after);
+    feedMetrics(feed).add(before, after);
   }
 
   private FeedMetrics feedMetrics(String feed) {
     return perFeed.computeIfAbsent(feed, id -> new FeedMetrics(metrics.addGroup(FEED_GROUP, id), true));
   }
 
-  private static FeedState.FeedStats copy(FeedState.FeedStats stats) {
-    FeedState.FeedStats c = new FeedState.FeedStats();
-    c.windows = stats.windows;
-    c.frames = stats.frames;
-    c.duplicates = stats.duplicates;
-    c.lateChunks = stats.lateChunks;
-    c.gaps = stats.gaps;
-    return c;
+  /** The feed's frame blocks in Flink map state (heap objects, or RocksDB entries). */
+  private static final class MapStateFrames implements FrameStore {
+    private final MapState<Long, FrameBlock> state;
+
+    MapStateFrames(MapState<Long, FrameBlock> state) {
+      this.state = state;
+    }
+
+    @Override
+    public FrameBlock get(long key) {
+      try {
+        return state.get(key);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot read frame block " + key, e);
+      }
+    }
+
+    @Override
+    public void put(long key, FrameBlock block) {
+      try {
+        state.put(key, block);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot write frame block " + key, e);
+      }
+    }
+
+    @Override
+    public void remove(long key) {
+      try {
+        state.remove(key);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot remove frame block " + key, e);
+      }
+    }
   }
 
   /**
-   * Windows, frames, duplicates, late chunks and gaps: once for the operator, once per feed; per
-   * feed also the level of its latest admitted chunk.
+   * Windows, frames, duplicates, gaps and restarts: once for the operator, once per feed; per feed
+   * also the level of its latest chunk.
    */
   private static final class FeedMetrics {
     final MetricGroup group;
     final Counter windows;
     final Counter frames;
     final Counter duplicates;
-    final Counter late;
     final Counter gaps;
+    final Counter restarts;
     /** NaN until the feed's first chunk on this subtask (since it started or was restored). */
     volatile double levelDbfs = Double.NaN;
 
@@ -206,8 +257,8 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
       windows = group.counter("windowsEmitted");
       frames = group.counter("framesComputed");
       duplicates = group.counter("duplicateChunks");
-      late = group.counter("lateChunks");
       gaps = group.counter("gaps");
+      restarts = group.counter("restarts");
       if (oneFeed) {
         group.gauge(LEVEL_GAUGE, (Gauge<Double>) () -> levelDbfs);
       }
@@ -217,8 +268,7 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
      * Unregisters the feed's metrics from every reporter. Flink's {@link MetricGroup} has no
      * remove; closing the runtime's group unregisters all it holds, and a later
      * {@code addGroup("feed", id)} for the same id sees the closed group and makes a new one (in
-     * Flink 2.2 {@code AbstractMetricGroup.addGroup} replaces a closed child). What stays behind
-     * is an empty closed group object per removed id until that id comes back. A group that is
+     * Flink 2.2 {@code AbstractMetricGroup.addGroup} replaces a closed child). A group that is
      * not the runtime's ({@code UnregisteredMetricsGroup}) registered nothing to take back.
      */
     void close() {
@@ -227,12 +277,12 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, SourcedChu
       }
     }
 
-    void add(FeedState.FeedStats before, FeedState.FeedStats after) {
+    void add(FeedCursor.FeedStats before, FeedCursor.FeedStats after) {
       windows.inc(after.windows - before.windows);
       frames.inc(after.frames - before.frames);
       duplicates.inc(after.duplicates - before.duplicates);
-      late.inc(after.lateChunks - before.lateChunks);
       gaps.inc(after.gaps - before.gaps);
+      restarts.inc(after.restarts - before.restarts);
     }
   }
 }

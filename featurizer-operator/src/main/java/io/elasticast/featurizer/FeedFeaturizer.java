@@ -1,415 +1,299 @@
 package io.elasticast.featurizer;
 
 import io.elasticast.featurizer.FeaturizerSettings.GapPolicy;
-import io.elasticast.featurizer.FeedState.PendingChunk;
-import io.elasticast.featurizer.FeedState.PolicyState;
-import io.elasticast.featurizer.FeedState.ScaleState;
+import io.elasticast.featurizer.FeedCursor.PolicyCursor;
+import io.elasticast.featurizer.FeedCursor.ScaleCursor;
+import io.elasticast.schemas.NormalisedAudio;
+import io.elasticast.schemas.SpectrogramWindow;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * One feed's chunks → {@link SpectrogramWindow}s, with no Flink in sight: orders chunks by sequence
- * number (duplicates dropped, a small reorder buffer, gaps reset or zero-filled, never spliced),
- * runs one {@link StreamingFbank} per frame shift over the same samples, and cuts the frames with
- * every {@link WindowPolicy} of the feed. All memory lives in a {@link FeedState} that the caller
- * keeps (in Flink managed state); this object is a cheap view over it, built per call.
+ * One feed's chunks → {@link SpectrogramWindow}s, with no Flink in sight. It runs one
+ * {@link StreamingFbank} per frame shift over the feed's samples, keeps the frames its policies
+ * still need in a {@link FrameRing} per shift, and cuts windows with a {@link SlidingCutter} or a
+ * {@link SegmentDetector} per policy; {@link RunSequencer} says what each chunk does to the run.
+ *
+ * <p>All of a feed's memory is its {@link FeedCursor} and its {@link FrameStore}, both passed in
+ * per call, so one instance serves every feed with the same policies of an operator instance and
+ * allocates no per-chunk objects beyond the windows it emits. Not thread-safe.
  */
 public final class FeedFeaturizer {
 
-  private final String streamId;
   private final FeaturizerSettings settings;
   private final List<WindowPolicy> policies;
-  private final FeedState state;
-  private final StreamingFbank[] streams;
-  private final int[] scaleOfPolicy;
   private final int bins;
+  private final int[] shifts;
+  private final int[] scaleOfPolicy;
+  private final StreamingFbank[] streams;
+  private final FrameRing[] rings;
+  /** Per scale, the log energy of each frame appended by the current feed() step. */
+  private final float[][] newFrameEnergy;
+  private final long[] newFrameFrom;
+  private final int[] newFrameCount;
+  /** prefix[k]: the run's energy before sample (stepStart + k) of the current feed() step. */
+  private double[] prefix = new double[0];
+  private final float[] zeros = new float[NormalisedAudio.SAMPLE_RATE / 10];
 
-  public FeedFeaturizer(String streamId, FeaturizerSettings settings, ExtractorCache extractors,
-      FeedState state) {
+  // the feed of the current call
+  private String streamId;
+  private FeedCursor cursor;
+
+  public FeedFeaturizer(FeaturizerSettings settings, List<WindowPolicy> policies,
+      ExtractorCache extractors) {
     if (extractors.numMelBins() != settings.numMelBins()) {
       throw new IllegalArgumentException("extractor cache has " + extractors.numMelBins()
           + " mel bins, settings " + settings.numMelBins());
     }
-    this.streamId = streamId;
     this.settings = settings;
-    this.policies = settings.policiesFor(streamId);
-    this.state = state;
+    this.policies = List.copyOf(policies);
     this.bins = settings.numMelBins();
-    int[] shifts = policies.stream().mapToInt(WindowPolicy::frameShiftMs).distinct().sorted()
-        .toArray();
-    if (!layoutMatches(shifts)) {
-      // first chunk, or the job was restarted with other policies: start this feed's audio afresh
-      initLayout(shifts);
+    this.shifts = policies.stream().mapToInt(WindowPolicy::frameShiftMs).distinct().sorted().toArray();
+    if (shifts.length > FrameStore.MAX_SCALES) {
+      throw new IllegalArgumentException("at most " + FrameStore.MAX_SCALES
+          + " distinct frame shifts per feed, got " + shifts.length);
     }
-    streams = new StreamingFbank[shifts.length];
-    for (int i = 0; i < shifts.length; i++) {
-      streams[i] = new StreamingFbank(extractors.forShift(shifts[i]), state.scales[i].fbank);
-    }
-    scaleOfPolicy = new int[policies.size()];
+    this.scaleOfPolicy = new int[policies.size()];
     for (int p = 0; p < policies.size(); p++) {
       scaleOfPolicy[p] = Arrays.binarySearch(shifts, policies.get(p).frameShiftMs());
     }
-  }
-
-  public FeedState state() {
-    return state;
-  }
-
-  /** What became of a chunk. */
-  public enum Verdict {
-    ACCEPTED,
-    /** Already delivered (or waiting in the reorder buffer): dropped. */
-    DUPLICATE,
-    /** Arrived after its gap had been declared: dropped, never spliced in. */
-    LATE,
-    /** The feed started over (lower sequence number, later event time): old state dropped, taken. */
-    RESTARTED,
-    /** A jump in sequence numbers that the chunk's event time does not account for: refused. */
-    IMPLAUSIBLE_SEQUENCE
-  }
-
-  /**
-   * Forward jumps up to this many chunks are always gaps; longer ones must be matched by event
-   * time, so one corrupt sequence number cannot make a feed wait for numbers it will never send.
-   */
-  public static final int MAX_UNTIMED_JUMP = 64;
-
-  /** Takes one chunk of mono 16 kHz samples; emits every window it completes. */
-  public Verdict acceptChunk(long sequenceNumber, long startMicros, float[] samples,
-      Consumer<SpectrogramWindow> out) {
-    long chunkMicros = samples.length * 1_000_000L / FeaturizerSettings.SAMPLE_RATE;
-    Verdict verdict = Verdict.ACCEPTED;
-    if (state.nextSequence < 0) {
-      state.nextSequence = sequenceNumber;
-    } else if (isRestart(sequenceNumber, startMicros)) {
-      restart(sequenceNumber, out);
-      verdict = Verdict.RESTARTED;
-    } else if (isImplausibleJump(sequenceNumber, startMicros, chunkMicros)) {
-      state.stats.rejectedSequences++;
-      return Verdict.IMPLAUSIBLE_SEQUENCE;
-    }
-    state.stats.chunks++;
-    if (sequenceNumber < state.nextSequence || isBuffered(sequenceNumber)) {
-      if (sequenceNumber >= state.skippedFrom && sequenceNumber < state.skippedTo) {
-        state.stats.lateChunks++;
-        return Verdict.LATE;
-      }
-      state.stats.duplicates++;
-      return Verdict.DUPLICATE;
-    }
-    if (startMicros > state.latestStartMicros) {
-      state.latestStartMicros = startMicros;
-      state.latestChunkMicros = chunkMicros;
-    }
-    if (sequenceNumber == state.nextSequence) {
-      process(startMicros, samples, false, out);
-      state.nextSequence++;
-    } else {
-      buffer(new PendingChunk(sequenceNumber, startMicros, samples));
-      if (state.reorder.length > settings.reorderCapacity()) {
-        // waited long enough for the missing chunk(s): declare a gap before the oldest held one
-        PendingChunk first = takeFirstBuffered();
-        declareGap(first.sequenceNumber);
-        process(first.startMicros, first.samples, true, out);
-        state.nextSequence = first.sequenceNumber + 1;
-      }
-    }
-    releaseConsecutive(out);
-    syncStreams();
-    return verdict;
-  }
-
-  /**
-   * A number already used (or waiting) whose audio starts after the latest chunk's: the producer
-   * started the feed over (the same file ingested again, a restarted device). A repeat carries
-   * its original, earlier event time instead.
-   */
-  private boolean isRestart(long sequenceNumber, long startMicros) {
-    return (sequenceNumber < state.nextSequence || isBuffered(sequenceNumber))
-        && state.latestStartMicros >= 0
-        && startMicros > state.latestStartMicros + state.latestChunkMicros / 2;
-  }
-
-  private boolean isImplausibleJump(long sequenceNumber, long startMicros, long chunkMicros) {
-    long jump = sequenceNumber - state.nextSequence;
-    if (jump <= MAX_UNTIMED_JUMP || state.latestStartMicros < 0) {
-      return false;
-    }
-    double expectedMicros = (double) (jump + 1) * chunkMicros;
-    return startMicros - state.latestStartMicros < expectedMicros / 2;
-  }
-
-  /** Ends the old producer's run (its held chunks and open segments flushed) and starts anew. */
-  private void restart(long sequenceNumber, Consumer<SpectrogramWindow> out) {
-    flush(out);
-    state.stats.restarts++;
-    state.nextSequence = sequenceNumber;
-    state.skippedFrom = -1;
-    state.skippedTo = -1;
-    state.latestStartMicros = -1;
-    state.latestChunkMicros = 0;
-  }
-
-  /**
-   * The feed went idle: process held chunks (declaring the gaps before them), end open native
-   * segments, and drop the audio buffers. Counters and the next expected sequence number stay.
-   */
-  public void flush(Consumer<SpectrogramWindow> out) {
-    while (state.reorder.length > 0) {
-      PendingChunk first = takeFirstBuffered();
-      boolean gap = first.sequenceNumber != state.nextSequence;
-      if (gap) {
-        declareGap(first.sequenceNumber);
-      }
-      process(first.startMicros, first.samples, gap, out);
-      state.nextSequence = first.sequenceNumber + 1;
-    }
-    endRun(out);
-    syncStreams();
-  }
-
-  /** Event time just after the last sample of the current run (only meaningful when started). */
-  public long expectedNextMicros() {
-    return micros(state.samplesSeen);
-  }
-
-  // ---- sequencing
-
-  private boolean isBuffered(long sequenceNumber) {
-    for (PendingChunk p : state.reorder) {
-      if (p.sequenceNumber == sequenceNumber) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void declareGap(long resumeAt) {
-    state.stats.gaps++;
-    state.skippedFrom = state.nextSequence;
-    state.skippedTo = resumeAt;
-  }
-
-  private void buffer(PendingChunk chunk) {
-    PendingChunk[] next = Arrays.copyOf(state.reorder, state.reorder.length + 1);
-    int i = next.length - 1;
-    while (i > 0 && next[i - 1].sequenceNumber > chunk.sequenceNumber) {
-      next[i] = next[i - 1];
-      i--;
-    }
-    next[i] = chunk;
-    state.reorder = next;
-  }
-
-  private PendingChunk takeFirstBuffered() {
-    PendingChunk first = state.reorder[0];
-    state.reorder = Arrays.copyOfRange(state.reorder, 1, state.reorder.length);
-    return first;
-  }
-
-  private void releaseConsecutive(Consumer<SpectrogramWindow> out) {
-    while (state.reorder.length > 0 && state.reorder[0].sequenceNumber == state.nextSequence) {
-      PendingChunk next = takeFirstBuffered();
-      process(next.startMicros, next.samples, false, out);
-      state.nextSequence++;
+    this.streams = new StreamingFbank[shifts.length];
+    this.rings = new FrameRing[shifts.length];
+    this.newFrameEnergy = new float[shifts.length][];
+    this.newFrameFrom = new long[shifts.length];
+    this.newFrameCount = new int[shifts.length];
+    for (int s = 0; s < shifts.length; s++) {
+      streams[s] = new StreamingFbank(extractors.forShift(shifts[s]));
+      rings[s] = new FrameRing(s, bins);
+      newFrameEnergy[s] = new float[64];
     }
   }
 
-  private void process(long startMicros, float[] samples, boolean gapBefore,
-      Consumer<SpectrogramWindow> out) {
-    if (gapBefore && state.started) {
-      // event times are whole microseconds, samples are 62.5 us: round to the nearest sample
-      long missing = Math.floorDiv((startMicros - expectedNextMicros()) * FeaturizerSettings.SAMPLE_RATE
-          + 500_000L, 1_000_000L);
-      if (settings.gapPolicy() == GapPolicy.ZERO_FILL && missing > 0
-          && missing <= settings.maxZeroFillSamples()) {
-        zeroFill(missing, out);
-      } else {
-        // reset policy, or a gap we cannot measure or should not fill: start a new run
-        state.stats.resets++;
+  public List<WindowPolicy> policies() {
+    return policies;
+  }
+
+  /** Takes one chunk of {@code streamId}; emits every window it completes; returns what it did. */
+  public RunSequencer.Step accept(String streamId, FeedCursor cursor, FrameStore frames,
+      FeedChunk chunk, Consumer<SpectrogramWindow> out) {
+    RunSequencer.Step step = RunSequencer.step(cursor.lastSequence, cursor.lastStartMicros,
+        chunk.sequenceNumber, chunk.startMicros, chunk.order);
+    if (step == RunSequencer.Step.DUPLICATE) {
+      cursor.stats.duplicates++;
+      return step;
+    }
+    begin(streamId, cursor, frames);
+    try {
+      cursor.stats.chunks++;
+      if (step == RunSequencer.Step.NEW_RUN) {
         endRun(out);
+        cursor.stats.restarts++;
       }
+      if (step == RunSequencer.Step.GAP) {
+        cursor.stats.gaps++;
+        if (cursor.started) {
+          bridgeGap(chunk.startMicros, out);
+        }
+      }
+      if (!cursor.started) {
+        cursor.started = true;
+        cursor.baseMicros = chunk.startMicros;
+        cursor.samplesSeen = 0;
+        cursor.energy = 0;
+      }
+      feed(chunk.samples, 0, chunk.samples.length, out);
+      cursor.lastSequence = chunk.sequenceNumber;
+      cursor.lastStartMicros = chunk.startMicros;
+      return step;
+    } finally {
+      end();
     }
-    if (!state.started) {
-      state.started = true;
-      state.baseMicros = startMicros;
-      state.samplesSeen = 0;
-    }
-    feed(samples, 0, samples.length, out);
   }
 
-  private void zeroFill(long missing, Consumer<SpectrogramWindow> out) {
-    float[] zeros = new float[(int) Math.min(missing, FeaturizerSettings.SAMPLE_RATE)];
-    long start = state.samplesSeen;
-    addZeroFilled(start, start + missing);
-    long left = missing;
-    while (left > 0) {
-      int n = (int) Math.min(left, zeros.length);
-      feed(zeros, 0, n, out);
-      left -= n;
+  /** The feed went idle: ends its open segments and drops its frames; the next chunk starts a run. */
+  public void flush(String streamId, FeedCursor cursor, FrameStore frames,
+      Consumer<SpectrogramWindow> out) {
+    begin(streamId, cursor, frames);
+    try {
+      endRun(out);
+    } finally {
+      end();
     }
-    state.stats.zeroFilledSamples += missing;
+  }
+
+  /** Event time just after the last sample of the current run. */
+  static long expectedNextMicros(FeedCursor cursor) {
+    return micros(cursor, cursor.samplesSeen);
+  }
+
+  // ---- a call
+
+  private void begin(String streamId, FeedCursor cursor, FrameStore frames) {
+    this.streamId = streamId;
+    this.cursor = cursor;
+    if (!layoutMatches(cursor)) {
+      // first chunk, or the job was restarted with other policies: start this feed's audio afresh
+      forgetLayout(cursor, frames);
+      initLayout(cursor);
+    }
+    for (int s = 0; s < shifts.length; s++) {
+      streams[s].restore(cursor.scales[s].fbank);
+      rings[s].begin(frames);
+    }
+  }
+
+  private void end() {
+    for (int s = 0; s < shifts.length; s++) {
+      cursor.scales[s].fbank = streams[s].state();
+      rings[s].end();
+    }
+    cursor = null;
+    streamId = null;
+  }
+
+  // ---- gaps
+
+  /** Chunks are missing before one starting at {@code startMicros}: zero-fill or reset. */
+  private void bridgeGap(long startMicros, Consumer<SpectrogramWindow> out) {
+    // event times are whole microseconds, samples are 62.5 us: round to the nearest sample
+    long missing = Math.floorDiv((startMicros - expectedNextMicros(cursor))
+        * NormalisedAudio.SAMPLE_RATE + 500_000L, 1_000_000L);
+    if (settings.gapPolicy() == GapPolicy.ZERO_FILL && missing > 0
+        && missing <= settings.maxZeroFillSamples()) {
+      long start = cursor.samplesSeen;
+      addZeroFilled(start, start + missing);
+      for (long left = missing; left > 0; ) {
+        int n = (int) Math.min(left, zeros.length);
+        feed(zeros, 0, n, out);
+        left -= n;
+      }
+      cursor.stats.zeroFilledSamples += missing;
+    } else {
+      // reset policy, or a gap we cannot measure or should not fill: a new run
+      cursor.stats.resets++;
+      endRun(out);
+    }
   }
 
   private void addZeroFilled(long from, long to) {
-    long[] z = state.zeroFilled;
+    long[] z = cursor.zeroFilled;
     long[] next = Arrays.copyOf(z, z.length + 2);
     next[z.length] = from;
     next[z.length + 1] = to;
-    state.zeroFilled = next;
+    cursor.zeroFilled = next;
   }
 
   // ---- frames and windows
 
   private void feed(float[] samples, int offset, int length, Consumer<SpectrogramWindow> out) {
-    addLevel(samples, offset, length);
-    for (int s = 0; s < streams.length; s++) {
-      ScaleState scale = state.scales[s];
-      streams[s].accept(samples, offset, length, (index, values, off) -> append(scale, index, values, off));
+    long stepStart = cursor.samplesSeen;
+    if (prefix.length < length + 1) {
+      prefix = new double[Math.max(length + 1, 2 * prefix.length)];
     }
-    state.samplesSeen += length;
+    double e = cursor.energy;
+    prefix[0] = e;
+    for (int i = 0; i < length; i++) {
+      double v = samples[offset + i];
+      e += v * v;
+      prefix[i + 1] = e;
+    }
+    for (int s = 0; s < streams.length; s++) {
+      appendFrames(s, samples, offset, length, stepStart);
+    }
+    cursor.samplesSeen = stepStart + length;
+    cursor.energy = e;
     for (int p = 0; p < policies.size(); p++) {
       WindowPolicy policy = policies.get(p);
+      PolicyCursor at = cursor.policies[p];
+      int s = scaleOfPolicy[p];
       if (policy.kind() == WindowPolicy.Kind.SLIDING) {
-        emitSliding(p, out);
+        int policyIndex = p;
+        SlidingCutter.cut(policy, at, streams[s].frameIndex(),
+            (start, frames) -> emit(policyIndex, start, frames, out));
       } else {
-        scanSegments(p, out);
+        for (int i = 0; i < newFrameCount[s]; i++) {
+          long frame = newFrameFrom[s] + i;
+          int length0 = SegmentDetector.onFrame(policy, at, frame, newFrameEnergy[s][i]);
+          if (length0 > 0) {
+            emit(p, at.segmentStart, length0, out);
+          }
+        }
       }
     }
     prune();
   }
 
-  private void append(ScaleState scale, long index, float[] values, int offset) {
-    if (index != scale.firstFrame + scale.frameCount) {
-      throw new IllegalStateException("frame " + index + " does not follow frame buffer ending at "
-          + (scale.firstFrame + scale.frameCount) + " for " + streamId);
-    }
-    int need = (scale.frameCount + 1) * bins;
-    if (scale.frames.length < need) {
-      scale.frames = Arrays.copyOf(scale.frames, Math.max(need, scale.frames.length * 2));
-    }
-    System.arraycopy(values, offset, scale.frames, scale.frameCount * bins, bins);
-    scale.frameCount++;
-    state.stats.frames++;
-  }
-
-  private void emitSliding(int p, Consumer<SpectrogramWindow> out) {
-    WindowPolicy policy = policies.get(p);
-    PolicyState ps = state.policies[p];
-    ScaleState scale = state.scales[scaleOfPolicy[p]];
-    long available = scale.firstFrame + scale.frameCount;
-    while (ps.nextStartFrame >= scale.firstFrame
-        && ps.nextStartFrame + policy.lengthFrames() <= available) {
-      emit(p, ps.nextStartFrame, policy.lengthFrames(), out);
-      ps.nextStartFrame += policy.hopFrames();
-    }
-  }
-
-  private void scanSegments(int p, Consumer<SpectrogramWindow> out) {
-    WindowPolicy policy = policies.get(p);
-    PolicyState ps = state.policies[p];
-    ScaleState scale = state.scales[scaleOfPolicy[p]];
-    long available = scale.firstFrame + scale.frameCount;
-    for (long f = Math.max(ps.scannedFrames, scale.firstFrame); f < available; f++) {
-      boolean active = logEnergy(scale, f) > policy.silenceLogEnergy();
-      if (!ps.open) {
-        if (active) {
-          ps.open = true;
-          ps.segmentStart = f;
-          ps.lastActiveFrame = f;
-          ps.silentRun = 0;
-        }
-      } else {
-        if (active) {
-          ps.lastActiveFrame = f;
-          ps.silentRun = 0;
-        } else {
-          ps.silentRun++;
-        }
-        long length = f - ps.segmentStart + 1;
-        if (length >= policy.maxFrames()) {
-          emit(p, ps.segmentStart, policy.maxFrames(), out);
-          ps.open = false;
-        } else if (ps.silentRun >= policy.minSilenceFrames() && length >= policy.minFrames()) {
-          long activeLength = ps.lastActiveFrame - ps.segmentStart + 1;
-          long emitLength = Math.min(roundUpToPatch(Math.max(activeLength, policy.minFrames())),
-              roundDownToPatch(length));
-          emit(p, ps.segmentStart, (int) emitLength, out);
-          ps.open = false;
-        }
+  /** Runs scale {@code s}'s fbank over the samples, storing each new frame with its energies. */
+  private void appendFrames(int s, float[] samples, int offset, int length, long stepStart) {
+    StreamingFbank stream = streams[s];
+    ScaleCursor scale = cursor.scales[s];
+    FrameRing ring = rings[s];
+    int shift = stream.extractor().windowShift();
+    int size = stream.extractor().windowSize();
+    long firstNew = stream.frameIndex();
+    double[] pending = scale.pendingStartEnergy;
+    newFrameFrom[s] = firstNew;
+    newFrameCount[s] = 0;
+    stream.accept(samples, offset, length, (frame, logMel, off) -> {
+      long start = frame * shift;
+      double before = start >= stepStart ? prefix[(int) (start - stepStart)]
+          : pending[(int) (frame - firstNew)];
+      double after = prefix[(int) (start + size - stepStart)];
+      ring.append(frame, logMel, off, before, after);
+      int i = newFrameCount[s]++;
+      if (i == newFrameEnergy[s].length) {
+        newFrameEnergy[s] = Arrays.copyOf(newFrameEnergy[s], 2 * i);
       }
-      ps.scannedFrames = f + 1;
+      newFrameEnergy[s][i] = logEnergy(logMel, off);
+      cursor.stats.frames++;
+    });
+    // energies at the starts of frames that began before the end of these samples but need more
+    long stepEnd = stepStart + length;
+    long next = stream.frameIndex();
+    int waiting = next * shift >= stepEnd ? 0 : (int) ((stepEnd - 1 - next * shift) / shift + 1);
+    double[] starts = new double[waiting];
+    for (int i = 0; i < waiting; i++) {
+      long start = (next + i) * shift;
+      starts[i] = start >= stepStart ? prefix[(int) (start - stepStart)]
+          : pending[(int) (next + i - firstNew)];
     }
+    scale.pendingStartEnergy = starts;
   }
 
   /** Log of the frame's summed mel energies (log-sum-exp of its log-mel values). */
-  private float logEnergy(ScaleState scale, long frame) {
-    int from = (int) (frame - scale.firstFrame) * bins;
+  private float logEnergy(float[] logMel, int from) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = from; i < from + bins; i++) {
-      max = Math.max(max, scale.frames[i]);
+      max = Math.max(max, logMel[i]);
     }
     double sum = 0;
     for (int i = from; i < from + bins; i++) {
-      sum += Math.exp(scale.frames[i] - max);
+      sum += Math.exp(logMel[i] - max);
     }
     return (float) (max + Math.log(sum));
   }
 
-  /** Ends the current run: closes open segments, drops samples and frames; next chunk restarts. */
-  private void endRun(Consumer<SpectrogramWindow> out) {
-    for (int p = 0; p < policies.size(); p++) {
-      PolicyState ps = state.policies[p];
-      if (policies.get(p).kind() == WindowPolicy.Kind.SEGMENT && ps.open) {
-        ScaleState scale = state.scales[scaleOfPolicy[p]];
-        long available = scale.firstFrame + scale.frameCount;
-        long emitLength = Math.min(roundUpToPatch(ps.lastActiveFrame - ps.segmentStart + 1),
-            roundDownToPatch(available - ps.segmentStart));
-        if (emitLength >= WindowPolicy.PATCH_FRAMES) {
-          emit(p, ps.segmentStart, (int) emitLength, out);
-        } else {
-          state.stats.droppedShortSegments++;
-        }
-      }
-      long nextWindow = ps.nextWindowSequence;
-      state.policies[p] = new PolicyState();
-      state.policies[p].policy = policies.get(p).name();
-      state.policies[p].nextWindowSequence = nextWindow;
-    }
-    for (int s = 0; s < streams.length; s++) {
-      streams[s].reset();
-      ScaleState scale = state.scales[s];
-      scale.firstFrame = 0;
-      scale.frameCount = 0;
-      scale.frames = new float[0];
-    }
-    state.zeroFilled = new long[0];
-    state.levelFirstBlock = 0;
-    state.levelBlocks = new float[0];
-    state.samplesSeen = 0;
-    state.started = false;
-  }
-
   private void emit(int p, long startFrame, int frames, Consumer<SpectrogramWindow> out) {
     WindowPolicy policy = policies.get(p);
-    ScaleState scale = state.scales[scaleOfPolicy[p]];
-    FbankExtractor extractor = streams[scaleOfPolicy[p]].extractor();
-    int from = (int) (startFrame - scale.firstFrame) * bins;
-    float[] data = Arrays.copyOfRange(scale.frames, from, from + frames * bins);
+    int s = scaleOfPolicy[p];
+    FrameRing ring = rings[s];
+    FbankExtractor extractor = streams[s].extractor();
     long startSample = startFrame * extractor.windowShift();
     long endSample = (startFrame + frames - 1) * extractor.windowShift() + extractor.windowSize();
-    PolicyState ps = state.policies[p];
-    SpectrogramWindow window = new SpectrogramWindow(streamId, ps.nextWindowSequence++,
-        policy.name(), micros(startSample), micros(endSample), policy.frameShiftMs(), frames, bins,
-        overlapsZeroFill(startSample, endSample), data);
-    window.levelDbfs = (float) levelDbfs(startSample, endSample);
+    PolicyCursor at = cursor.policies[p];
+    SpectrogramWindow window = new SpectrogramWindow(streamId, at.nextWindowSequence++,
+        policy.name(), micros(cursor, startSample), micros(cursor, endSample),
+        policy.frameShiftMs(), frames, bins, overlapsZeroFill(startSample, endSample),
+        ring.read(startFrame, frames));
+    double energy = ring.energyAfter(startFrame + frames - 1) - ring.energyBefore(startFrame);
+    window.levelDbfs = (float) AudioLevel.dbfsOfMeanSquare(energy / (endSample - startSample));
     out.accept(window);
-    state.stats.windows++;
+    cursor.stats.windows++;
   }
 
   private boolean overlapsZeroFill(long from, long to) {
-    long[] z = state.zeroFilled;
+    long[] z = cursor.zeroFilled;
     for (int i = 0; i < z.length; i += 2) {
       if (z[i] < to && from < z[i + 1]) {
         return true;
@@ -418,171 +302,112 @@ public final class FeedFeaturizer {
     return false;
   }
 
-  /** Drops frames no policy needs any more, and zero-fill ranges before every kept frame. */
+  /** Drops the frames no policy needs any more, and zero-fill ranges before every kept sample. */
   private void prune() {
-    long keptFromSample = Long.MAX_VALUE;
-    for (int s = 0; s < state.scales.length; s++) {
-      ScaleState scale = state.scales[s];
-      long firstNeeded = Long.MAX_VALUE;
+    long keptFromSample = cursor.samplesSeen;
+    for (int s = 0; s < shifts.length; s++) {
+      ScaleCursor scale = cursor.scales[s];
+      long firstNeeded = streams[s].frameIndex();
       for (int p = 0; p < policies.size(); p++) {
-        if (scaleOfPolicy[p] != s) {
-          continue;
+        if (scaleOfPolicy[p] == s) {
+          PolicyCursor at = cursor.policies[p];
+          firstNeeded = Math.min(firstNeeded, policies.get(p).kind() == WindowPolicy.Kind.SLIDING
+              ? SlidingCutter.firstNeeded(at) : SegmentDetector.firstNeeded(at));
         }
-        PolicyState ps = state.policies[p];
-        long need = policies.get(p).kind() == WindowPolicy.Kind.SLIDING ? ps.nextStartFrame
-            : ps.open ? ps.segmentStart : ps.scannedFrames;
-        firstNeeded = Math.min(firstNeeded, need);
       }
-      int drop = (int) Math.min(Math.max(0, firstNeeded - scale.firstFrame), scale.frameCount);
-      if (drop > 0) {
-        System.arraycopy(scale.frames, drop * bins, scale.frames, 0, (scale.frameCount - drop) * bins);
-        scale.frameCount -= drop;
-        scale.firstFrame += drop;
+      if (firstNeeded > scale.firstKeptFrame) {
+        rings[s].dropBefore(scale.firstKeptFrame, firstNeeded);
+        scale.firstKeptFrame = firstNeeded;
       }
       keptFromSample = Math.min(keptFromSample,
-          Math.min(firstNeeded, scale.firstFrame) * streams[s].extractor().windowShift());
+          scale.firstKeptFrame * streams[s].extractor().windowShift());
     }
-    long[] z = state.zeroFilled;
+    long[] z = cursor.zeroFilled;
     int keep = 0;
-    while (keep < z.length && z[keep + 1] <= keptFromSample && z[keep + 1] <= state.samplesSeen) {
+    while (keep < z.length && z[keep + 1] <= keptFromSample) {
       keep += 2;
     }
     if (keep > 0) {
-      state.zeroFilled = Arrays.copyOfRange(z, keep, z.length);
+      cursor.zeroFilled = Arrays.copyOfRange(z, keep, z.length);
     }
-    pruneLevel(keptFromSample);
   }
 
-  // ---- level
-
-  /**
-   * Samples per level block (1 ms). Every window starts and ends on a multiple of 16 samples
-   * (frame shifts are whole milliseconds, the frame is 25 ms), so a window covers whole blocks and
-   * its level is exact.
-   */
-  static final int LEVEL_BLOCK = 16;
-
-  /**
-   * Adds samples to the level blocks one by one, in order, so the sums (and so the levels) are
-   * the same however the audio was cut into chunks.
-   */
-  private void addLevel(float[] samples, int offset, int length) {
-    if (state.levelBlocks == null) {
-      state.levelBlocks = new float[0];
-      state.levelFirstBlock = state.samplesSeen / LEVEL_BLOCK;
-    }
-    if (length == 0) {
-      return;
-    }
-    long lastBlock = (state.samplesSeen + length - 1) / LEVEL_BLOCK - state.levelFirstBlock;
-    if (lastBlock >= state.levelBlocks.length) {
-      // exact size: the blocks are checkpointed with the feed, spare capacity would be too
-      state.levelBlocks = Arrays.copyOf(state.levelBlocks, (int) lastBlock + 1);
-    }
-    long position = state.samplesSeen;
-    for (int i = offset; i < offset + length; i++, position++) {
-      int block = (int) (position / LEVEL_BLOCK - state.levelFirstBlock);
-      if (block < 0) {
-        continue; // restored mid-run without level blocks: the level starts at the next block
+  /** Ends the current run: emits or drops open segments, forgets its frames; the next chunk restarts. */
+  private void endRun(Consumer<SpectrogramWindow> out) {
+    for (int p = 0; p < policies.size(); p++) {
+      PolicyCursor at = cursor.policies[p];
+      if (policies.get(p).kind() == WindowPolicy.Kind.SEGMENT) {
+        int length = SegmentDetector.atRunEnd(at, streams[scaleOfPolicy[p]].frameIndex());
+        if (length > 0) {
+          emit(p, at.segmentStart, length, out);
+        } else if (length < 0) {
+          cursor.stats.droppedShortSegments++;
+        }
       }
-      float v = samples[i];
-      state.levelBlocks[block] += v * v;
+      cursor.policies[p] = new PolicyCursor(policies.get(p).name(), at.nextWindowSequence);
     }
+    for (int s = 0; s < shifts.length; s++) {
+      ScaleCursor scale = cursor.scales[s];
+      rings[s].clear(scale.firstKeptFrame, streams[s].frameIndex());
+      streams[s].reset();
+      scale.firstKeptFrame = 0;
+      scale.pendingStartEnergy = new double[0];
+    }
+    cursor.zeroFilled = new long[0];
+    cursor.samplesSeen = 0;
+    cursor.energy = 0;
+    cursor.started = false;
   }
 
-  /**
-   * The RMS level of samples [from, to) of the run (an edge block that the range only partly
-   * covers counts in proportion). NaN where no block covers the range.
-   */
-  private double levelDbfs(long from, long to) {
-    float[] blocks = state.levelBlocks;
-    if (blocks == null) {
-      return Double.NaN;
-    }
-    double energy = 0;
-    long covered = 0;
-    long firstSample = state.levelFirstBlock * LEVEL_BLOCK;
-    for (long b = Math.max(0, (from - firstSample) / LEVEL_BLOCK); b < blocks.length; b++) {
-      long start = firstSample + b * LEVEL_BLOCK;
-      long end = Math.min(start + LEVEL_BLOCK, state.samplesSeen);
-      if (start >= to || end <= start) {
-        break;
-      }
-      long overlap = Math.min(end, to) - Math.max(start, from);
-      if (overlap > 0) {
-        energy += blocks[(int) b] * overlap / (end - start);
-        covered += overlap;
-      }
-    }
-    return covered == 0 ? Double.NaN : AudioLevel.dbfsOfMeanSquare(energy / covered);
-  }
+  // ---- layout
 
-  /** Drops the blocks that end before every sample still needed. */
-  private void pruneLevel(long keptFromSample) {
-    if (state.levelBlocks == null) {
-      return;
-    }
-    long keepBlock = Math.min(keptFromSample, state.samplesSeen) / LEVEL_BLOCK;
-    int drop = (int) Math.min(state.levelBlocks.length, keepBlock - state.levelFirstBlock);
-    if (drop > 0) {
-      state.levelBlocks = Arrays.copyOfRange(state.levelBlocks, drop, state.levelBlocks.length);
-      state.levelFirstBlock += drop;
-    }
-  }
-
-  // ---- state layout
-
-  private boolean layoutMatches(int[] shifts) {
-    if (state.scales.length != shifts.length || state.policies.length != policies.size()) {
+  private boolean layoutMatches(FeedCursor c) {
+    if (c.scales.length != shifts.length || c.policies.length != policies.size()) {
       return false;
     }
-    for (int i = 0; i < shifts.length; i++) {
-      if (state.scales[i] == null || state.scales[i].frameShiftMs != shifts[i]) {
+    for (int s = 0; s < shifts.length; s++) {
+      if (c.scales[s] == null || c.scales[s].frameShiftMs != shifts[s]) {
         return false;
       }
     }
     for (int p = 0; p < policies.size(); p++) {
-      if (state.policies[p] == null || !policies.get(p).name().equals(state.policies[p].policy)) {
+      if (c.policies[p] == null || !policies.get(p).name().equals(c.policies[p].policy)) {
         return false;
       }
     }
     return true;
   }
 
-  private void initLayout(int[] shifts) {
-    state.scales = new ScaleState[shifts.length];
-    for (int i = 0; i < shifts.length; i++) {
-      state.scales[i] = new ScaleState();
-      state.scales[i].frameShiftMs = shifts[i];
+  /** Removes the frame blocks a cursor of another layout (other policies) still holds. */
+  private void forgetLayout(FeedCursor c, FrameStore frames) {
+    for (int s = 0; s < c.scales.length; s++) {
+      ScaleCursor old = c.scales[s];
+      if (old != null && old.fbank != null) {
+        FrameRing ring = new FrameRing(s, bins);
+        ring.begin(frames);
+        ring.clear(old.firstKeptFrame, old.fbank.frameIndex);
+        ring.end();
+      }
     }
-    state.policies = new PolicyState[policies.size()];
+  }
+
+  private void initLayout(FeedCursor c) {
+    c.scales = new ScaleCursor[shifts.length];
+    for (int s = 0; s < shifts.length; s++) {
+      c.scales[s] = new ScaleCursor();
+      c.scales[s].frameShiftMs = shifts[s];
+    }
+    c.policies = new PolicyCursor[policies.size()];
     for (int p = 0; p < policies.size(); p++) {
-      state.policies[p] = new PolicyState();
-      state.policies[p].policy = policies.get(p).name();
+      c.policies[p] = new PolicyCursor(policies.get(p).name(), 0);
     }
-    state.zeroFilled = new long[0];
-    state.levelFirstBlock = 0;
-    state.levelBlocks = new float[0];
-    state.samplesSeen = 0;
-    state.started = false;
+    c.zeroFilled = new long[0];
+    c.samplesSeen = 0;
+    c.energy = 0;
+    c.started = false;
   }
 
-  private void syncStreams() {
-    for (int s = 0; s < streams.length; s++) {
-      state.scales[s].fbank = streams[s].state();
-    }
-  }
-
-  private long micros(long sample) {
-    return state.baseMicros + Math.floorDiv(sample * 1_000_000L, FeaturizerSettings.SAMPLE_RATE);
-  }
-
-  static long roundUpToPatch(long frames) {
-    return (frames + WindowPolicy.PATCH_FRAMES - 1) / WindowPolicy.PATCH_FRAMES
-        * WindowPolicy.PATCH_FRAMES;
-  }
-
-  static long roundDownToPatch(long frames) {
-    return frames / WindowPolicy.PATCH_FRAMES * WindowPolicy.PATCH_FRAMES;
+  private static long micros(FeedCursor cursor, long sample) {
+    return cursor.baseMicros + Math.floorDiv(sample * 1_000_000L, NormalisedAudio.SAMPLE_RATE);
   }
 }

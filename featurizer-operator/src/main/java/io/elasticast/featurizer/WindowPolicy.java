@@ -1,5 +1,7 @@
 package io.elasticast.featurizer;
 
+import io.elasticast.schemas.SpectrogramWindow;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

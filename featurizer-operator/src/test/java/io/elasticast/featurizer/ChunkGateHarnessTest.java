@@ -3,6 +3,8 @@ package io.elasticast.featurizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.elasticast.schemas.AudioChunk;
+import java.nio.ByteBuffer;
+import io.elasticast.schemas.SampleEncoding;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +52,7 @@ class ChunkGateHarnessTest {
     List<SourcedChunk> bad = List.of(undecodable(new byte[] {1, 2, 3}, 3), undecodable(null, 4),
         wrongKey, at(future, 0, 8), at(negative, 0, 9), at(tooLong, 0, 10), at(hugeSeq, 0, 11));
 
-    try (OneInputStreamOperatorTestHarness<SourcedChunk, SourcedChunk> harness =
+    try (OneInputStreamOperatorTestHarness<SourcedChunk, FeedChunk> harness =
         ProcessFunctionTestHarnesses.forProcessFunction(new ChunkGate(ADMISSION, 1_000))) {
       harness.setProcessingTime(NOW_MILLIS);
       for (SourcedChunk s : bad) {
@@ -77,12 +79,39 @@ class ChunkGateHarnessTest {
       assertThat(longOne.getOriginalValueSize()).isGreaterThan(700_000L);
       assertThat(longOne.getMessage()).contains("truncated");
 
-      List<SourcedChunk> passed = harness.extractOutputValues();
-      assertThat(passed).singleElement().satisfies(s -> {
-        assertThat(s.samples).hasSize(1_600);
-        assertThat(s.chunk.getPayload().remaining()).isZero();
-        assertThat(s.offset).isEqualTo(12L);
+      List<FeedChunk> passed = harness.extractOutputValues();
+      assertThat(passed).singleElement().satisfies(c -> {
+        assertThat(c.samples).hasSize(1_600);
+        assertThat(c.streamId).isEqualTo("feed-a");
+        assertThat(c.sequenceNumber).isZero();
+        assertThat(c.startMicros).isEqualTo(ChunkFixtures.T0_MICROS);
       });
+    }
+  }
+
+  @Test
+  void shouldDeadLetterChunksThatAreNotNormalised() throws Exception {
+    AudioChunk good = ChunkFixtures.chunk("feed-a", 0, ChunkFixtures.T0_MICROS, new float[1_600]);
+    AudioChunk stereo = ChunkFixtures.withPayload(good, 16_000, 2, SampleEncoding.FLOAT32LE, good.getPayload());
+    AudioChunk pcm = ChunkFixtures.withPayload(good, 16_000, 1, SampleEncoding.PCM_S16LE, good.getPayload());
+    AudioChunk rate = ChunkFixtures.withPayload(good, 44_100, 1, SampleEncoding.FLOAT32LE, good.getPayload());
+    AudioChunk ragged = ChunkFixtures.withPayload(good, 16_000, 1, SampleEncoding.FLOAT32LE, ByteBuffer.allocate(7));
+    AudioChunk nan = ChunkFixtures.chunk("feed-a", 0, ChunkFixtures.T0_MICROS, new float[] {0f, Float.NaN});
+    try (OneInputStreamOperatorTestHarness<SourcedChunk, FeedChunk> harness =
+        ProcessFunctionTestHarnesses.forProcessFunction(new ChunkGate(ADMISSION, 1_000))) {
+      harness.setProcessingTime(NOW_MILLIS);
+      long offset = 0;
+      for (AudioChunk c : List.of(stereo, pcm, rate, ragged, nan, good)) {
+        harness.processElement(at(c, 0, offset++), ChunkFixtures.millis(c));
+      }
+      assertThat(harness.getSideOutput(ChunkGate.REJECTED)).extracting(StreamRecord::getValue)
+          .extracting(DeadLetter::getReason).containsExactly(DeadLetterReason.BAD_CHANNELS,
+              DeadLetterReason.UNKNOWN_ENCODING, DeadLetterReason.BAD_SAMPLE_RATE,
+              DeadLetterReason.PARTIAL_FRAME, DeadLetterReason.NON_FINITE_SAMPLES);
+      assertThat(harness.getSideOutput(ChunkGate.REJECTED)).extracting(StreamRecord::getValue)
+          .allSatisfy(d -> assertThat(d.getMessage()).contains("feed-a"));
+      assertThat(harness.extractOutputValues()).singleElement()
+          .satisfies(c -> assertThat(c.samples).hasSize(1_600));
     }
   }
 

@@ -1,9 +1,13 @@
 package io.elasticast.featurizer;
 
+import io.elasticast.schemas.SpectrogramWindow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.elasticast.schemas.AudioChunk;
+import io.elasticast.schemas.NormalisedAudio;
+import io.elasticast.schemas.OrderKind;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,30 +66,31 @@ class FbankWindowFunctionMetricsHarnessTest {
     List<AudioChunk> b = ChunkFixtures.chunks("feed-b", AudioFixtures.noise(2.0, 0.01, 5), 1_600);
     try (MockEnvironment env = environment();
         var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new FbankWindowFunction(SETTINGS)), SourcedChunk::streamId,
+            new KeyedProcessOperator<>(new FbankWindowFunction(SETTINGS)), (FeedChunk c) -> c.streamId,
             Types.STRING, env)) {
       harness.open();
       for (int i = 0; i < a.size(); i++) {
-        harness.processElement(SourcedChunk.of(a.get(i)), ChunkFixtures.millis(a.get(i)));
-        harness.processElement(SourcedChunk.of(b.get(i)), ChunkFixtures.millis(b.get(i)));
+        harness.processElement(ChunkFixtures.admitted(a.get(i)), ChunkFixtures.millis(a.get(i)));
+        harness.processElement(ChunkFixtures.admitted(b.get(i)), ChunkFixtures.millis(b.get(i)));
       }
       assertThat(level("feed-a")).isCloseTo(-9.03, within(0.05));
       assertThat(level("feed-b")).isCloseTo(-40.0, within(0.5));
       assertThat(feedMetricNames("feed-a")).containsExactlyInAnyOrder("windowsEmitted",
-          "framesComputed", "duplicateChunks", "lateChunks", "gaps", "levelDbfs");
+          "framesComputed", "duplicateChunks", "gaps", "restarts", "levelDbfs");
       Counter windowsOfA = counter("feed-a", "windowsEmitted");
       assertThat(windowsOfA.getCount()).isEqualTo(windowsOut(harness, "feed-a")).isGreaterThan(1);
 
       // a repeated chunk is not what the feed is sending now: the level stays
-      harness.processElement(SourcedChunk.of(ChunkFixtures.chunk("feed-a", 0, ChunkFixtures.T0_MICROS,
-          new float[1_600])), T0_MILLIS);
+      harness.processElement(ChunkFixtures.admitted(NormalisedAudio.chunk("feed-a", 0,
+          ChunkFixtures.T0_MICROS, new float[1_600], NormalisedAudio.order(OrderKind.CONTINUES))),
+          T0_MILLIS);
       assertThat(level("feed-a")).isCloseTo(-9.03, within(0.05));
       assertThat(counter("feed-a", "duplicateChunks").getCount()).isEqualTo(1);
 
       // both go idle and are flushed; b comes back a minute later, a does not
       harness.processWatermark(T0_MILLIS + 2_000 + IDLE_MILLIS);
       long bReturnsMicros = ChunkFixtures.T0_MICROS + 62_000_000L;
-      harness.processElement(SourcedChunk.of(ChunkFixtures.chunk("feed-b", b.size(), bReturnsMicros,
+      harness.processElement(ChunkFixtures.admitted(ChunkFixtures.chunk("feed-b", b.size(), bReturnsMicros,
           AudioFixtures.noise(0.1, 0.1, 6))), bReturnsMicros / 1000);
       assertThat(level("feed-b")).isCloseTo(-20.0, within(1.0));
       assertThat(feedMetricNames("feed-a")).isNotEmpty();
@@ -107,8 +112,8 @@ class FbankWindowFunctionMetricsHarnessTest {
       List<AudioChunk> again = ChunkFixtures.chunks("feed-a", quiet, 1_600);
       for (int i = 0; i < again.size(); i++) {
         AudioChunk c = ChunkFixtures.chunk("feed-a", i, aReturnsMicros + i * 100_000L,
-            ChunkValidator.decode(again.get(i)).samples());
-        harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
+            NormalisedAudio.decode(again.get(i)).samples());
+        harness.processElement(ChunkFixtures.admitted(c), ChunkFixtures.millis(c));
       }
       assertThat(feedMetricNames("feed-a")).contains("levelDbfs", "windowsEmitted");
       assertThat(level("feed-a")).isCloseTo(-29.03, within(0.05));
@@ -150,13 +155,13 @@ class FbankWindowFunctionMetricsHarnessTest {
       try (MockEnvironment env = new MockEnvironmentBuilder().setTaskName("featurizer")
               .setManagedMemorySize(3 << 20).setMetricGroup(task).build();
           var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-              new KeyedProcessOperator<>(new FbankWindowFunction(SETTINGS)), SourcedChunk::streamId,
+              new KeyedProcessOperator<>(new FbankWindowFunction(SETTINGS)), (FeedChunk c) -> c.streamId,
               Types.STRING, env)) {
         // a job always names its operators; the reporter refuses a metric with a null label
         harness.getStreamConfig().setOperatorName("featurizer");
         harness.open();
         for (AudioChunk c : a) {
-          harness.processElement(SourcedChunk.of(c), ChunkFixtures.millis(c));
+          harness.processElement(ChunkFixtures.admitted(c), ChunkFixtures.millis(c));
         }
         String level = "flink_taskmanager_job_task_operator_feed_levelDbfs";
         List<String> lines = scrape(port, level);
@@ -175,7 +180,7 @@ class FbankWindowFunctionMetricsHarnessTest {
         assertThat(scrape(port, "flink_taskmanager_job_task_operator_windowsEmitted")).hasSize(1);
 
         long back = (T0_MILLIS + 1_000 + IDLE_MILLIS + RETENTION_MILLIS + 1_000) * 1000;
-        harness.processElement(SourcedChunk.of(ChunkFixtures.chunk("feed-a", 0, back,
+        harness.processElement(ChunkFixtures.admitted(ChunkFixtures.chunk("feed-a", 0, back,
             AudioFixtures.silence(0.1))), back / 1000);
         lines = scrape(port, level);
         assertThat(lines).hasSize(1);
@@ -196,7 +201,7 @@ class FbankWindowFunctionMetricsHarnessTest {
   }
 
   private static long windowsOut(
-      KeyedOneInputStreamOperatorTestHarness<String, SourcedChunk, SpectrogramWindow> harness,
+      KeyedOneInputStreamOperatorTestHarness<String, FeedChunk, SpectrogramWindow> harness,
       String feed) {
     return harness.extractOutputValues().stream().filter(w -> w.streamId.equals(feed)).count();
   }

@@ -1,9 +1,14 @@
 package io.elasticast.featurizer;
 
+import io.elasticast.schemas.SpectrogramWindow;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.elasticast.featurizer.FeaturizerSettings.GapPolicy;
+import io.elasticast.schemas.NormalisedAudio;
+import io.elasticast.schemas.OrderKind;
+import io.elasticast.schemas.StreamOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,17 +55,17 @@ class FeedFeaturizerUnitTest {
     Random random = new Random(3);
     for (int trial = 0; trial < 8; trial++) {
       int maxChunk = trial % 2 == 0 ? 300 : 20_000;
-      List<SpectrogramWindow> out = new ArrayList<>();
-      FeedState state = new FeedState();
+      // a featurizer of its own and a copy of the cursor per chunk, as a Flink restore would give
+      Feed feed = new Feed(settings);
       long seq = 0;
       for (int at = 0; at < audio.length; ) {
         int n = Math.min(audio.length - at, 1 + random.nextInt(maxChunk));
-        // a fresh view per chunk, as the Flink function builds one per element
-        new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq++,
-            T0 + at * 1_000_000L / RATE, Arrays.copyOfRange(audio, at, at + n), out::add);
+        feed = feed.restored();
+        feed.chunk(seq++, T0 + at * 1_000_000L / RATE, Arrays.copyOfRange(audio, at, at + n), null);
         at += n;
       }
-      new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
+      feed.flush();
+      List<SpectrogramWindow> out = feed.out;
       // policies interleave differently with chunking; each policy's own sequence is identical
       assertThat(byPolicy(out)).as("trial %d", trial).isEqualTo(byPolicy(reference));
     }
@@ -109,9 +114,10 @@ class FeedFeaturizerUnitTest {
         .withPerFeedPolicies(java.util.Map.of("feed-b", List.of(WindowPolicy.parse("sliding:2s/1s@40ms"))));
     float[] audio = AudioFixtures.noise(2.5, 0.1, 10);
     List<SpectrogramWindow> out = new ArrayList<>();
-    for (String feed : List.of(FEED, "feed-b")) {
-      FeedState state = new FeedState();
-      new FeedFeaturizer(feed, settings, extractors, state).acceptChunk(0, T0, audio, out::add);
+    for (String id : List.of(FEED, "feed-b")) {
+      Feed feed = new Feed(id, settings);
+      feed.chunk(0, T0, audio, null);
+      out.addAll(feed.out);
     }
     assertThat(out).filteredOn(w -> w.streamId.equals(FEED)).extracting(w -> w.policy)
         .containsOnly("sliding-1s/0.5s@10ms");
@@ -163,43 +169,71 @@ class FeedFeaturizerUnitTest {
 
   @Test
   void shouldEndTheOpenSegmentWhenFlushed() {
-    FeaturizerSettings settings = settings(WindowPolicy.segment(0.32, 5.0, 10));
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
-    new FeedFeaturizer(FEED, settings, extractors, state)
-        .acceptChunk(0, T0, AudioFixtures.tone(440, 1.0, RATE), out::add);
-    assertThat(out).isEmpty();
-    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
-    assertThat(out).hasSize(1);
-    assertThat(out.get(0).frames).isEqualTo(96);
-    assertThat(state.scales[0].frameCount).isZero();
-    assertThat(state.started).isFalse();
+    Feed feed = new Feed(settings(WindowPolicy.segment(0.32, 5.0, 10)));
+    feed.chunk(0, T0, AudioFixtures.tone(440, 1.0, RATE), null);
+    assertThat(feed.out).isEmpty();
+    assertThat(feed.frames.size()).as("the open segment's frames are kept").isPositive();
+    feed.flush();
+    assertThat(feed.out).hasSize(1);
+    assertThat(feed.out.get(0).frames).isEqualTo(96);
+    assertThat(feed.frames.size()).isZero();
+    assertThat(feed.cursor.started).isFalse();
   }
 
   @Test
-  void shouldDropAndCountDuplicatesAndReorderWithinTheBuffer() {
+  void shouldKeepOnlyTheFramesItsPoliciesStillNeed() {
+    // 1 s windows every 0.5 s need at most 1.5 s of frames: 150 frames, 10 blocks of 16 (+1 open)
+    Feed feed = new Feed(settings(WindowPolicy.sliding(1.0, 0.5, 10)));
+    float[] audio = AudioFixtures.noise(20.0, 0.1, 13);
+    int most = 0;
+    for (int seq = 0; seq * 1_600 < audio.length; seq++) {
+      feed.chunk(seq, T0 + seq * 100_000L, Arrays.copyOfRange(audio, seq * 1_600, seq * 1_600 + 1_600), null);
+      most = Math.max(most, feed.frames.size());
+    }
+    assertThat(feed.out).hasSize(39);
+    assertThat(most).isBetween(5, 11);
+  }
+
+  @Test
+  void shouldMeasureLevelsAsTheSamplesDoForAnyShift() {
+    float[] audio = AudioFixtures.concat(AudioFixtures.noise(1.3, 0.3, 14), AudioFixtures.tone(300, 1.1, RATE),
+        AudioFixtures.noise(1.7, 0.01, 15));
+    for (int shift : new int[] {10, 25, 40}) {
+      List<SpectrogramWindow> windows = run(settings(WindowPolicy.sliding(0.64, 0.3, shift)), audio, 1_234);
+      assertThat(windows).hasSizeGreaterThan(5);
+      for (SpectrogramWindow w : windows) {
+        int from = (int) ((w.startMicros - T0) * RATE / 1_000_000L);
+        int to = (int) Math.round((w.endMicros - T0) * RATE / 1e6);
+        assertThat((double) w.levelDbfs).as("%s at %d ms", w, shift)
+            .isCloseTo(AudioLevel.dbfs(audio, from, to), within(1e-3));
+      }
+    }
+  }
+
+  @Test
+  void shouldDropAndCountAChunkItHasTakenBefore() {
     float[] audio = AudioFixtures.noise(2.0, 0.1, 6);
     FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
     List<SpectrogramWindow> inOrder = run(settings, audio, 4_000);
 
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
-    for (int seq : new int[] {0, 2, 1, 1, 0, 3, 3, 5, 4, 6, 7}) {
-      new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq,
-          T0 + seq * 250_000L, Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000), out::add);
+    // a replayed record: the normaliser's verdict is the original one, but the job has it already
+    Feed feed = new Feed(settings);
+    for (int seq : new int[] {0, 1, 1, 2, 0, 3, 4, 4, 5, 6, 7}) {
+      assertThat(feed.chunk(seq, T0 + seq * 250_000L, quarter(audio, seq), continues(seq)))
+          .isIn(RunSequencer.Step.CONTINUE, RunSequencer.Step.DUPLICATE);
     }
-    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
-    assertThat(out).isEqualTo(inOrder);
-    assertThat(state.stats.duplicates).isEqualTo(3);
-    assertThat(state.stats.gaps).isZero();
-    assertThat(state.stats.chunks).isEqualTo(11);
+    feed.flush();
+    assertThat(feed.out).isEqualTo(inOrder);
+    assertThat(feed.cursor.stats.duplicates).isEqualTo(3);
+    assertThat(feed.cursor.stats.gaps).isZero();
+    assertThat(feed.cursor.stats.chunks).isEqualTo(8);
   }
 
   @Test
   void shouldZeroFillAGapAndMarkTheWindowsOverIt() {
     float[] audio = AudioFixtures.noise(2.0, 0.1, 7);
     FeaturizerSettings settings = settings(WindowPolicy.sliding(0.32, 0.16, 10))
-        .withGapPolicy(GapPolicy.ZERO_FILL).withReorderCapacity(1);
+        .withGapPolicy(GapPolicy.ZERO_FILL);
     List<SpectrogramWindow> out = feedSkipping(settings, audio, 2);
 
     // chunk 2 (0.5..0.75 s) never arrives: the result equals the audio with that quarter silenced
@@ -221,20 +255,15 @@ class FeedFeaturizerUnitTest {
   void shouldResetAtAGapWithoutSplicing() {
     float[] audio = AudioFixtures.noise(2.0, 0.1, 8);
     FeaturizerSettings settings = settings(WindowPolicy.sliding(0.32, 0.16, 10))
-        .withGapPolicy(GapPolicy.RESET).withReorderCapacity(0);
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
+        .withGapPolicy(GapPolicy.RESET);
+    Feed feed = new Feed(settings);
     for (int seq : new int[] {0, 1, 3, 4, 5, 6, 7}) {
-      new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq, T0 + seq * 250_000L,
-          Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000), out::add);
+      feed.chunk(seq, T0 + seq * 250_000L, quarter(audio, seq), seq == 3
+          ? NormalisedAudio.gap(1) : continues(seq));
     }
-    // chunk 2 turns up after its gap was declared: late, dropped, not a duplicate
-    new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(2, T0 + 500_000L,
-        Arrays.copyOfRange(audio, 8_000, 12_000), out::add);
-    assertThat(state.stats.lateChunks).isEqualTo(1);
-    assertThat(state.stats.duplicates).isZero();
-    assertThat(state.stats.gaps).isEqualTo(1);
-    assertThat(state.stats.resets).isEqualTo(1);
+    assertThat(feed.cursor.stats.gaps).isEqualTo(1);
+    assertThat(feed.cursor.stats.resets).isEqualTo(1);
+    List<SpectrogramWindow> out = feed.out;
     // no window spans the missing quarter; windows after it restart at chunk 3's time
     assertThat(out).noneMatch(w -> w.startMicros < T0 + 750_000 && w.endMicros > T0 + 500_000);
     assertThat(out).noneMatch(w -> w.gapFilled);
@@ -250,25 +279,24 @@ class FeedFeaturizerUnitTest {
 
   @Test
   void shouldHearAFeedThatStartsOverAtOnce() {
-    // the same file ingested again under the same stream id: numbers from 0, later event times
+    // the same file ingested again under the same stream id: the normaliser says RESTART
     float[] audio = AudioFixtures.noise(2.0, 0.1, 9);
     FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
     List<SpectrogramWindow> once = run(settings, audio, 4_000);
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
+    Feed feed = new Feed(settings);
     long secondPass = T0 + 60_000_000L;
     for (long base : new long[] {T0, secondPass}) {
       for (int seq = 0; seq * 4_000 < audio.length; seq++) {
-        FeedFeaturizer.Verdict v = new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(
-            seq, base + seq * 250_000L, Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000),
-            out::add);
-        assertThat(v).isEqualTo(base == secondPass && seq == 0
-            ? FeedFeaturizer.Verdict.RESTARTED : FeedFeaturizer.Verdict.ACCEPTED);
+        StreamOrder order = seq > 0 ? continues(seq)
+            : NormalisedAudio.order(base == T0 ? OrderKind.FIRST : OrderKind.RESTART);
+        assertThat(feed.chunk(seq, base + seq * 250_000L, quarter(audio, seq), order))
+            .isEqualTo(base == secondPass && seq == 0 ? RunSequencer.Step.NEW_RUN : RunSequencer.Step.CONTINUE);
       }
     }
-    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
-    assertThat(state.stats.restarts).isEqualTo(1);
-    assertThat(state.stats.duplicates).isZero();
+    feed.flush();
+    List<SpectrogramWindow> out = feed.out;
+    assertThat(feed.cursor.stats.restarts).isEqualTo(1);
+    assertThat(feed.cursor.stats.duplicates).isZero();
     assertThat(out).hasSize(2 * once.size());
     List<SpectrogramWindow> second = out.subList(once.size(), out.size());
     for (int i = 0; i < once.size(); i++) {
@@ -280,85 +308,129 @@ class FeedFeaturizerUnitTest {
   }
 
   @Test
-  void shouldStillDropARepeatThatCarriesItsOriginalTime() {
-    float[] audio = AudioFixtures.noise(1.0, 0.1, 10);
+  void shouldStartANewRunWhenAChunkWithoutAVerdictDoesNotFollowOn() {
+    float[] audio = AudioFixtures.noise(1.5, 0.1, 10);
     FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
-    for (int seq : new int[] {0, 1, 2, 3, 0, 2}) {
-      new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq, T0 + seq * 250_000L,
-          Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000), out::add);
+    Feed feed = new Feed(settings);
+    long later = T0 + 10_000_000L;
+    // 0 1 2, the same file again 10 s later, a replay of its chunk 1, then a jump to 5
+    long[][] chunks = {{0, T0}, {1, T0 + 250_000}, {2, T0 + 500_000}, {0, later}, {1, later + 250_000},
+        {1, later + 250_000}, {2, later + 500_000}, {5, later + 1_250_000}};
+    List<RunSequencer.Step> steps = new ArrayList<>();
+    for (long[] c : chunks) {
+      steps.add(feed.chunk(c[0], c[1], quarter(audio, (int) c[0] % 6), null));
     }
-    assertThat(state.stats.duplicates).isEqualTo(2);
-    assertThat(state.stats.restarts).isZero();
+    assertThat(steps).containsExactly(RunSequencer.Step.CONTINUE, RunSequencer.Step.CONTINUE,
+        RunSequencer.Step.CONTINUE, RunSequencer.Step.NEW_RUN, RunSequencer.Step.CONTINUE,
+        RunSequencer.Step.DUPLICATE, RunSequencer.Step.CONTINUE, RunSequencer.Step.NEW_RUN);
+    assertThat(feed.cursor.stats.restarts).isEqualTo(2);
+    assertThat(feed.cursor.stats.duplicates).isEqualTo(1);
+    // only whole runs of consecutive chunks make windows: 0.75 s twice (two windows each)
+    assertThat(feed.out).hasSize(4);
   }
 
   @Test
-  void shouldRefuseASequenceJumpItsEventTimeDoesNotAccountFor() {
-    float[] audio = AudioFixtures.noise(2.0, 0.1, 11);
-    FeaturizerSettings settings = settings(WindowPolicy.sliding(0.5, 0.25, 10));
-    List<SpectrogramWindow> clean = run(settings, audio, 4_000);
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
-    for (int seq = 0; seq * 4_000 < audio.length; seq++) {
-      float[] samples = Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000);
-      if (seq == 3) {
-        // a corrupt number, right in time: refused, and the feed does not wait for it
-        assertThat(new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(
-            Long.MAX_VALUE / 4, T0 + seq * 250_000L, samples, out::add))
-            .isEqualTo(FeedFeaturizer.Verdict.IMPLAUSIBLE_SEQUENCE);
-      }
-      assertThat(new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(
-          seq, T0 + seq * 250_000L, samples, out::add)).isEqualTo(FeedFeaturizer.Verdict.ACCEPTED);
-    }
-    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
-    assertThat(out).isEqualTo(clean);
-    assertThat(state.stats.rejectedSequences).isEqualTo(1);
+  void shouldTreatNumbersSkippedUnderAContinuingVerdictAsAGap() {
+    // the job refused chunk 1 itself (say its event time was out of bounds): the run has a hole
+    float[] audio = AudioFixtures.noise(1.0, 0.1, 12);
+    Feed feed = new Feed(settings(WindowPolicy.sliding(0.25, 0.25, 10)));
+    feed.chunk(0, T0, quarter(audio, 0), NormalisedAudio.order(OrderKind.FIRST));
+    assertThat(feed.chunk(2, T0 + 500_000L, quarter(audio, 2), continues(2)))
+        .isEqualTo(RunSequencer.Step.GAP);
+    assertThat(feed.cursor.stats.gaps).isEqualTo(1);
+    assertThat(feed.cursor.stats.zeroFilledSamples).isEqualTo(4_000);
   }
 
   @Test
-  void shouldTakeALongGapThatEventTimeAccountsFor() {
-    // a feed offline for 250 s jumps 1,000 chunks ahead, and its clock moved with it
-    float[] audio = AudioFixtures.noise(0.5, 0.1, 12);
-    FeaturizerSettings settings = settings(WindowPolicy.sliding(0.25, 0.25, 10)).withReorderCapacity(0);
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
-    new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(0, T0,
-        Arrays.copyOfRange(audio, 0, 4_000), out::add);
-    assertThat(new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(1_001,
-        T0 + 1_001 * 250_000L, Arrays.copyOfRange(audio, 4_000, 8_000), out::add))
-        .isEqualTo(FeedFeaturizer.Verdict.ACCEPTED);
-    assertThat(state.stats.gaps).isEqualTo(1);
-    assertThat(state.nextSequence).isEqualTo(1_002);
+  void shouldStartAfreshWhenThePoliciesChange() {
+    float[] audio = AudioFixtures.noise(1.0, 0.1, 16);
+    Feed feed = new Feed(settings(WindowPolicy.segment(0.32, 5.0, 10)));
+    feed.chunk(0, T0, audio, null);
+    assertThat(feed.frames.size()).isPositive();
+    // the job restarts with other policies over the same state
+    Feed changed = new Feed(FEED, settings(WindowPolicy.sliding(0.5, 0.5, 20)), feed.cursor, feed.frames);
+    changed.chunk(1, T0 + 1_000_000L, audio, null);
+    assertThat(changed.out).extracting(w -> w.policy).containsOnly("sliding-0.5s/0.5s@20ms");
+    assertThat(changed.out.get(0).startMicros).isEqualTo(T0 + 1_000_000L);
+    changed.flush();
+    assertThat(changed.frames.size()).as("no block of the old layout is left").isZero();
   }
 
   private List<SpectrogramWindow> feedSkipping(FeaturizerSettings settings, float[] audio, int skip) {
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
+    Feed feed = new Feed(settings);
     for (int seq = 0; seq * 4_000 < audio.length; seq++) {
-      if (seq == skip) {
-        continue;
+      if (seq != skip) {
+        feed.chunk(seq, T0 + seq * 250_000L, quarter(audio, seq), seq == skip + 1
+            ? NormalisedAudio.gap(1) : continues(seq));
       }
-      new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq, T0 + seq * 250_000L,
-          Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000), out::add);
     }
-    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
-    assertThat(state.stats.gaps).isEqualTo(1);
-    return out;
+    feed.flush();
+    assertThat(feed.cursor.stats.gaps).isEqualTo(1);
+    return feed.out;
+  }
+
+  private static float[] quarter(float[] audio, int seq) {
+    return Arrays.copyOfRange(audio, seq * 4_000, seq * 4_000 + 4_000);
+  }
+
+  private static StreamOrder continues(long seq) {
+    return NormalisedAudio.order(seq == 0 ? OrderKind.FIRST : OrderKind.CONTINUES);
   }
 
   /** Feeds audio in equal chunks with contiguous sequence numbers and event times, then flushes. */
   private List<SpectrogramWindow> run(FeaturizerSettings settings, float[] audio, int chunk) {
-    FeedState state = new FeedState();
-    List<SpectrogramWindow> out = new ArrayList<>();
+    Feed feed = new Feed(settings);
     long seq = 0;
     for (int at = 0; at < audio.length; at += chunk) {
       int n = Math.min(chunk, audio.length - at);
-      new FeedFeaturizer(FEED, settings, extractors, state).acceptChunk(seq++,
-          T0 + at * 1_000_000L / RATE, Arrays.copyOfRange(audio, at, at + n), out::add);
+      feed.chunk(seq, T0 + at * 1_000_000L / RATE, Arrays.copyOfRange(audio, at, at + n), continues(seq));
+      seq++;
     }
-    new FeedFeaturizer(FEED, settings, extractors, state).flush(out::add);
-    return out;
+    feed.flush();
+    assertThat(feed.frames.size()).as("a flushed feed keeps no frames").isZero();
+    return feed.out;
+  }
+
+  /** One feed: its cursor, its frame blocks and the windows it emitted. */
+  final class Feed {
+    final String id;
+    final FeaturizerSettings settings;
+    final FeedFeaturizer featurizer;
+    final FeedCursor cursor;
+    final FrameStore.InMemory frames;
+    final List<SpectrogramWindow> out = new ArrayList<>();
+
+    Feed(FeaturizerSettings settings) {
+      this(FEED, settings);
+    }
+
+    Feed(String id, FeaturizerSettings settings) {
+      this(id, settings, new FeedCursor(), new FrameStore.InMemory());
+    }
+
+    Feed(String id, FeaturizerSettings settings, FeedCursor cursor, FrameStore.InMemory frames) {
+      this.id = id;
+      this.settings = settings;
+      this.featurizer = new FeedFeaturizer(settings, settings.policiesFor(id), extractors);
+      this.cursor = cursor;
+      this.frames = frames;
+    }
+
+    RunSequencer.Step chunk(long seq, long startMicros, float[] samples, StreamOrder order) {
+      return featurizer.accept(id, cursor, frames,
+          new FeedChunk(id, seq, startMicros, order, samples), out::add);
+    }
+
+    void flush() {
+      featurizer.flush(id, cursor, frames, out::add);
+    }
+
+    /** The same feed after a checkpoint and restore: a copied cursor and a new featurizer. */
+    Feed restored() {
+      Feed f = new Feed(id, settings, FlinkPojos.copy(cursor, FeedCursor.class), frames);
+      f.out.addAll(out);
+      return f;
+    }
   }
 
   static java.util.Map<String, List<SpectrogramWindow>> byPolicy(List<SpectrogramWindow> windows) {
