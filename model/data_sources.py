@@ -4,13 +4,16 @@
     /usr/bin/python3 model/data_sources.py [--packages P ...] [--out model/data/real] [--sheet LABEL ...]
 
 Per package (SOURCES below, plain data): `apt-get download` into model/data/debs (reused), unpack the
-audio files with `dpkg-deb --fsys-tarfile | tar -x` into model/data/pkgs/<pkg> (reused), open zip
-archives inside it (0ad public.zip, trigger-rally data.zip), label each file from its path with the
-package's ordered rules (first match wins; a rule with labels None drops the file; unmatched files are
-dropped), cut music and long ambience into 5-10 s segments (<= 6 per file), decode to 16 kHz mono
-16-bit wav, trim digital silence, drop < 0.1 s or RMS < -60 dBFS, cap at 12 s, balance (per-label cap,
-one package <= ~50 % of a label that other packages also offer; seeded) and write
-<out>/clips.jsonl, <out>/summary.md and <out>/wav/. `--sheet LABEL` draws <out>/sheets/LABEL.png.
+audio files, archives and copyright file with `dpkg-deb --fsys-tarfile | tar -x` into model/data/pkgs/<pkg>
+(reused), read the audio inside archives (zip: 0ad, trigger-rally; Qt .rcc: gcompris-qt; c4group: openclonk),
+label each file from its path with the package's ordered rules (first match wins; a rule with labels None drops
+the file; unmatched files are dropped), take each clip's license from the package's machine-readable copyright
+file (the last `Files:` stanza that matches; the package's summary in SOURCES where the file is not DEP-5), cut
+music and long ambience into 5-10 s segments (<= 6 per file), decode to 16 kHz mono 16-bit wav (clips converted
+by an earlier build are reused), trim digital silence, drop < 0.1 s (or under the rule's min_dur) or RMS
+< -60 dBFS, cap at 12 s, balance (per-label cap, one package <= ~50 % of a label that other packages also offer;
+seeded) and write <out>/clips.jsonl, <out>/summary.md and <out>/wav/. `--sheet LABEL` draws
+<out>/sheets/LABEL.png (`--sheet-sources PKG ...`: only those packages' clips).
 
 Packages reserved for the independent evaluation (RESERVED) are refused everywhere.
 """
@@ -18,6 +21,7 @@ import argparse
 import collections
 import fnmatch
 import glob
+import gzip
 import hashlib
 import json
 import math
@@ -26,8 +30,10 @@ import random
 import re
 import subprocess
 import sys
+import struct
 import time
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -44,6 +50,8 @@ DEFAULT_CAP = 800
 MAX_SHARE = 0.5
 SHARE_FLOOR = 40          # a package may always give this many clips (scarce labels keep every real clip)
 AUDIO_EXT = (".ogg", ".wav", ".flac", ".mp3", ".g722", ".opus")
+RCC_EXT = (".rcc",)                                # Qt resource bundles (gcompris-qt-data)
+C4_EXT = (".ocg", ".ocd", ".ocf", ".ocs")          # OpenClonk c4group archives (openclonk-data)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # ---------------------------------------------------------------------------------------------
@@ -67,8 +75,10 @@ def check_allowed(package):
 
 
 # ---------------------------------------------------------------------------------------------
-# Sources. rules: ordered (regex on the path inside the package, labels or None = drop, options).
-# options: "seg" (cut into 5-10 s segments when longer than 12 s), "group" (regex whose first match
+# Sources. rules: ordered (regex on the path inside the package, labels or None = drop, options);
+# license_path: (regex, replacement) from an installed path to the path the copyright file names.
+# options: "seg" (cut into 5-10 s segments when longer than 12 s), "min_dur" (drop clips shorter than this many
+# seconds after trimming: one-word game shouts are as much grunt as speech), "group" (regex whose first match
 # / group(1) names the group; default: the path with variant digits stripped).
 # Paths inside a zip archive read "<archive path>!<member>".
 S = "seg"
@@ -107,7 +117,7 @@ SOURCES = {
             (r"voices/(Robot|Singer)/", _NO, {}),                 # vocoded / sung packs
             (r"voices/[^/]+/(Laugh|Ooff\d|Ow\d|Jump\d)\.ogg$", ["human"], {"group": r"(voices/[^/]+)/"}),
             (r"voices/[^/]+/(Hmm|Ouch|Uh-oh|Nooo|Oops|Firepunch\d|Kamikaze|Yessir)\.ogg$", _NO, {}),
-            (r"voices/[^/]+/\w+\.ogg$", ["speech"], {"group": r"(voices/[^/]+)/"}),
+            (r"voices/[^/]+/\w+\.ogg$", ["speech"], {"group": r"(voices/[^/]+)/", "min_dur": 0.8}),
             (r"Data/Music/.*\.ogg$", ["music"], {S: True}),
             (r"Sounds/ride_of_the_valkyries", ["music"], {}),
             (r"Sounds/(explosion|graveimpact|grenadeimpact|hammer|baseballbat|shotgunfire|gun|mortar|"
@@ -199,6 +209,8 @@ SOURCES = {
     },
     "hydrogen-drumkits": {
         "license": "GPL-2+ (kits: see copyright)",
+        # the copyright file names each kit's upstream archive: drumkits/<kit>.h2drumkit
+        "license_path": (r"^.*drumkits/([^/]+?)( v\d+)?/.*$", r"drumkits/\1.h2drumkit"),
         "rules": [
             (r"drumkits/[^/]+/.*\.(wav|flac)$", ["music"], {"group": r"drumkits/([^/]+)/"}),
         ],
@@ -207,9 +219,100 @@ SOURCES = {
         "license": "CC-BY-SA-3.0 (art and audio, see copyright)",
         "rules": "0ad",
     },
+    "gcompris-qt-data": {      # audio inside Qt .rcc bundles: "<bundle>.rcc!gcompris/src/activities/..."
+        "license": "GPL-3+ (per file: see copyright)",
+        "rules": [
+            (r"!.*/instruments/resource/\w+\.ogg$", ["music"], {}),
+            (r"!.*/explore_world_music/resource/music/", ["music"], {S: True}),
+            (r"!.*/melody/resource/xylofon", ["music"], {}),
+            (r"!.*memory-sound/resource/guitar", ["music"], {}),
+            (r"!.*/explore_farm_animals/resource/animals/", ["animal"], {}),
+            (r"!.*memory-sound/resource/LRBark", ["animal"], {}),
+            (r"!.*memory-sound/resource/LRRain_in_garden", ["water"], {}),
+            (r"!.*memory-sound/resource/(LRStartAndStopCarEngine|LRTrain_slowing_down)", ["vehicle"], {}),
+            (r"!.*/(guessnumber/resource/helicopter|railroad/resource/sounds/train|traffic/resource/car)\.wav$",
+             ["vehicle"], {}),
+            (r"!.*memory-sound/resource/LRFactory_noise", ["noise"], {}),
+            (r"!.*memory-sound/resource/LRRing_", ["alarm"], {}),
+            (r"!.*memory-sound/resource/LRApplauses", ["human"], {}),
+            (r"!.*memory-sound/resource/(LRHits|LRDoor_Open|LRObject_falling)", ["impact"], {}),
+            # core/resource/sounds/crash.wav dropped: the sheet shows steady tones (synthetic)
+            (r"!.*/(canal_lock/resource/door_(open|close)|core/resource/sounds/brick|melody/resource/knock|"
+             r"mining/resource/pickaxe|scalesboard/resource/metal_hit)\.wav$", ["impact"], {}),
+            (r"!.*/(canal_lock/resource/water_fill|clickgame/resource/(drip|bubble)|core/resource/sounds/water|"
+             r"watercycle/resource/bubble)\.wav$", ["water"], {}),
+        ],
+    },
+    "openclonk-data": {        # audio inside c4group archives: "Sound.ocg!Hits.ocg/..."
+        "license": "ISC; sounds CC-BY-3.0 (Sound.ocg/authors.txt)",
+        "rules": [
+            (r"Sound\.ocg!Animals\.ocg/(Bat\.ocg/Chirp|MosquitoBuzz)", ["animal"], {}),
+            (r"Sound\.ocg!Environment\.ocg/BirdsLoop", ["animal"], {}),
+            (r"Sound\.ocg!Environment\.ocg/Waterfall", ["water"], {}),
+            (r"Sound\.ocg!Environment\.ocg/WindLoop", ["noise"], {}),
+            (r"Sound\.ocg!Environment\.ocg/Tree\.ocg/(Chop|Crack|Landing)", ["impact"], {}),
+            (r"Sound\.ocg!Fire\.ocg/(Blast|BlastMetal|Blast3alt|BlastFirework|Cracker)\d*\.", ["impact"], {}),
+            (r"Sound\.ocg!Fire\.ocg/(Fire|Inflame|FuseLoop)\d*\.", ["noise"], {}),
+            (r"Sound\.ocg!Hits\.ocg/Materials\.ocg/Wood\.ocg/WoodCreak", _NO, {}),   # a creak, not a hit
+            (r"Sound\.ocg!Hits\.ocg/", ["impact"], {}),
+            (r"Sound\.ocg!Liquids\.ocg/(Boiling|Bubble|Splash|StereoRain|Swim|Waterdrop)", ["water"], {}),
+            (r"Sound\.ocg!Liquids\.ocg/(Sizzle|Pshshsh|SmokeSizzle)", ["noise"], {}),
+            (r"Sound\.ocg!Objects\.ocg/Plane\.ocg/PropellerLoop", ["vehicle"], {}),
+            (r"Sound\.ocg!Objects\.ocg/(Plane\.ocg/PlaneCrash|Pickaxe\.ocg/Clang|Balloon\.ocg/Pop|"
+             r"Arrow\.ocg/HitGround|Lorry\.ocg/Dump|Weapons\.ocg/(Shield\.ocg/|WeaponHit|"
+             r"Blunderbuss\.ocg/(BulletShot|GunShoot)))", ["impact"], {}),
+            (r"Sound\.ocg!Structures\.ocg/(DoorClose|DoorOpen|Chest\.ocg/|StoneGate\.ocg/GateHit)", ["impact"], {}),
+            (r"Sound\.ocg!Structures\.ocg/(FanLoop|Furnace\.ocg/Loop|SteamEngine|Pumpjack|SawmillRipcut|"
+             r"Elevator\.ocg/(Drilling|Moving))", ["noise"], {}),
+            (r"Sound\.ocg!Clonk\.ocg/Skin\.ocg/\w+\.ocg/(Die|Hurt|Laughter|Scream|Shock)", ["human"],
+             {"group": r"(Skin\.ocg/\w+)\.ocg"}),
+            (r"Crash\.ocs/Sound\.ocg/EngineDie", ["vehicle"], {}),
+            (r"Music\.ocg/[^/]+\.ogg$", ["music"], {S: True}),
+        ],
+    },
+    "torcs-data": {
+        "license": "GPL-2+",
+        "rules": [
+            (r"data/sound/(206_engine|935|944|alpha-romeo|cleanviper|clkdtmb2|corolla1400hi2|engine-1|evo7_engine(_f)?|"
+             r"f360|ferrarif355|ferrarif50|ford1b|ford2c|gt40|impreza2002_engine|lamborghinidiablo|lotus|mclarenf1|"
+             r"nsx|porsche_engine|renault-v10|viper2|viper_long|xj220|turbo1|backfire_loop|skid_tyres|road-ride)\.wav$",
+             ["vehicle"], {"group": r"data/sound/([a-z]+)"}),
+            (r"data/sound/(crash\d|bottom_crash)\.wav$", ["impact"], {}),
+            (r"data/music/.*\.ogg$", ["music"], {S: True}),
+        ],
+    },
+    "widelands-data": {
+        "license": "GPL-2+ (per file: see copyright)",
+        "rules": [
+            (r"data/sound/animals/(bird\d|boar|coyote|crickets\d|frog|moose|stag|wolf)", ["animal"], {}),
+            (r"data/sound/farm/(donkey|horse|ox|sheep|farm_animal)", ["animal"], {}),
+            (r"data/world/critters/duck/", ["animal"], {}),
+            (r"data/sound/(hammering/|woodcutting/(fast_woodcutting|woodcutting|tree_falling)|smiths/smith|"
+             r"other/falling_tools|stonecutting/)", ["impact"], {}),
+            (r"data/sound/(sawmill/|mill/mill_turning|atlanteans/saw/|metal/furnace)", ["noise"], {}),
+            (r"data/music/.*\.ogg$", ["music"], {S: True}),
+        ],
+    },
+    "simutrans-pak64": {
+        "license": "Artistic-1.0",
+        "rules": [
+            (r"pak/sound/(bus|comet-jet|diesel|planelow|steam|truck|boat-horn)\.wav$", ["vehicle"], {}),
+            (r"pak/sound/(horse|seagulls)\.wav$", ["animal"], {}),
+            (r"pak/sound/Water\.wav$", ["water"], {}),
+            (r"pak/sound/explosion\.wav$", ["impact"], {}),
+            (r"pak/sound/(jackhammer|buzzsaw)\.wav$", ["noise"], {}),
+            (r"pak/sound/crossing\.wav$", ["alarm"], {}),
+        ],
+    },
+    "fillets-ng-data-cs": {"license": "GPL-2+", "rules": "fillets"},
+    "fillets-ng-data-nl": {"license": "GPL-2+", "rules": "fillets"},
 }
 
 RULESETS = {
+    # spoken dialogue of the game's fish, one folder per level and language: sound/<level>/<lang>/<line>.ogg
+    "fillets": [
+        (r"fillets-ng/sound/[^/]+/(cs|nl)/[^/]+\.ogg$", ["speech"], {"group": r"sound/([^/]+/(?:cs|nl))/"}),
+    ],
     "asterisk": [
         (r"(^|/)(silence)/", _NO, {}),
         (r"/(beep\w*|tone\w*|ring\w*|dtmf\w*)\.g722$", _NO, {}),
@@ -222,7 +325,8 @@ RULESETS = {
         (r"!audio/ambient/weather/(wind|windgust|windstorm|snowstorm)", ["noise"], {S: True}),
         (r"!audio/voice/global/civ_dog_bark", ["animal"], {}),
         (r"!audio/voice/global/", _NO, {}),
-        (r"!audio/voice/[^/]+/", ["speech"], {"group": r"!audio/voice/([^/]+/[^/]+?_(?:fe)?male)"}),
+        (r"!audio/voice/[^/]+/", ["speech"], {"group": r"!audio/voice/([^/]+/[^/]+?_(?:fe)?male)",
+                                              "min_dur": 0.8}),
         (r"!audio/actor/fauna/(animal|death)/", ["animal"], {}),
         (r"!audio/actor/human/death/", ["human"], {"group": r"death/((?:fe)?male|death)"}),
         (r"!audio/attack/impact/(arrow|shield|sling|siegeprojectilehit)", ["impact"], {}),
@@ -297,7 +401,7 @@ def extract_deb(deb, dest):
     if os.path.exists(marker):
         return dest
     os.makedirs(dest, exist_ok=True)
-    pats = ["*" + e for e in AUDIO_EXT] + ["*.zip", "*/copyright"]
+    pats = ["*" + e for e in AUDIO_EXT + RCC_EXT + C4_EXT] + ["*.zip", "*/copyright"]
     p1 = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
     p2 = subprocess.run(["tar", "-x", "-C", dest, "--wildcards", *pats], stdin=p1.stdout,
                         stderr=subprocess.PIPE)
@@ -310,45 +414,187 @@ def extract_deb(deb, dest):
     return dest
 
 
+def rcc_members(blob):
+    """{path: bytes} of the files in a Qt resource bundle (.rcc, format versions 1-3): a header ('qres',
+    version, tree / data / names offsets), a tree of 14-byte (v1) or 22-byte (v2+) nodes, names as length +
+    hash + UTF-16BE, data as length + bytes (zlib with a 4-byte size prefix when flag 1 is set; zstd (flag 4)
+    is skipped)."""
+    if blob[:4] != b"qres":
+        raise ValueError("not a Qt resource bundle")
+    version, tree, data, names = struct.unpack(">IIII", blob[4:20])
+    node = 22 if version >= 2 else 14
+
+    def name(off):
+        n, = struct.unpack(">H", blob[names + off:names + off + 2])
+        return blob[names + off + 6:names + off + 6 + 2 * n].decode("utf-16-be")
+
+    out = {}
+    stack = [(0, "")]
+    while stack:
+        i, prefix = stack.pop()
+        b = tree + i * node
+        name_off, flags = struct.unpack(">IH", blob[b:b + 6])
+        here = name(name_off) if i else ""
+        if flags & 2:                                       # directory: child count, first child
+            count, first = struct.unpack(">II", blob[b + 6:b + 14])
+            stack += [(first + k, prefix + here + "/" if i else "") for k in range(count)]
+            continue
+        off, = struct.unpack(">I", blob[b + 10:b + 14])
+        size, = struct.unpack(">I", blob[data + off:data + off + 4])
+        raw = blob[data + off + 4:data + off + 4 + size]
+        if flags & 4:
+            continue
+        out[prefix + here] = zlib.decompress(raw[4:]) if flags & 1 else raw
+    return out
+
+
+C4_HEADER, C4_ENTRY = 204, 316
+
+
+def _c4_unscramble(b):
+    b = bytearray(x ^ 237 for x in b)
+    for i in range(0, len(b) - 2, 3):
+        b[i], b[i + 2] = b[i + 2], b[i]
+    return bytes(b)
+
+
+def c4_members(blob, prefix=""):
+    """{path: bytes} of an OpenClonk c4group: gzip with its magic changed to 1E 8C (top level only), a 204-byte
+    header (XOR 237, then bytes i and i+2 of every three swapped) whose int32 at 36 is the entry count, 316-byte
+    entries (name[260], packed, child group, size, -, offset), then the entries' data; child groups nest."""
+    if blob[:2] in (b"\x1e\x8c", b"\x1f\x8b"):
+        blob = gzip.decompress(b"\x1f\x8b" + blob[2:])
+    head = _c4_unscramble(blob[:C4_HEADER])
+    if not head.startswith(b"RedWolf Design GrpFolder"):
+        raise ValueError("not a c4group")
+    n, = struct.unpack("<i", head[36:40])
+    base = C4_HEADER + n * C4_ENTRY
+    out = {}
+    for k in range(n):
+        e = blob[C4_HEADER + k * C4_ENTRY:C4_HEADER + (k + 1) * C4_ENTRY]
+        name = e[:260].split(b"\0")[0].decode("latin-1")
+        _, child, size, _, off = struct.unpack("<iiiii", e[260:280])
+        data = blob[base + off:base + off + size]
+        if child:
+            out.update(c4_members(data, prefix + name + "/"))
+        else:
+            out[prefix + name] = data
+    return out
+
+
+def archive_kind(name):
+    low = name.lower()
+    return "zip" if low.endswith(".zip") else "rcc" if low.endswith(RCC_EXT) else "c4" if low.endswith(C4_EXT) else None
+
+
+def archive_names(full):
+    """Audio member names of the archive file `full` ([] when it is not one we read)."""
+    kind = archive_kind(full)
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(full) as z:
+                names = z.namelist()
+        elif kind == "rcc":
+            with open(full, "rb") as f:
+                names = list(rcc_members(f.read()))
+        elif kind == "c4":
+            with open(full, "rb") as f:
+                names = list(c4_members(f.read()))
+        else:
+            return []
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error, zlib.error):
+        return []
+    return [n for n in names if n.lower().endswith(AUDIO_EXT)]
+
+
 def list_audio(root):
-    """Paths (relative to root) of audio files, with members of zip archives as 'zip!member'."""
+    """Paths (relative to root) of audio files, with members of archives (zip, Qt rcc, c4group) as
+    'archive!member'."""
     out = []
     for dirpath, _, files in os.walk(root):
         for f in files:
             full = os.path.join(dirpath, f)
             rel = os.path.relpath(full, root)
-            low = f.lower()
-            if low.endswith(AUDIO_EXT):
+            if f.lower().endswith(AUDIO_EXT):
                 out.append(rel)
-            elif low.endswith(".zip"):
-                try:
-                    with zipfile.ZipFile(full) as z:
-                        out += [f"{rel}!{n}" for n in z.namelist() if n.lower().endswith(AUDIO_EXT)]
-                except zipfile.BadZipFile:
-                    pass
+            elif archive_kind(f):
+                out += [f"{rel}!{n}" for n in archive_names(full)]
     return sorted(out)
 
 
 _ZIPS = {}
+_MEMBERS = {}
+
+
+def _read_member(full, member):
+    kind = archive_kind(full)
+    if kind == "zip":
+        key = (os.getpid(), full)                           # per process: a forked handle shares its offset
+        if key not in _ZIPS:
+            _ZIPS[key] = zipfile.ZipFile(full)
+        with _ZIPS[key].open(member) as src:
+            return src.read()
+    if (os.getpid(), full) not in _MEMBERS:                 # one parsed archive per process at a time
+        _MEMBERS.clear()
+        with open(full, "rb") as f:
+            blob = f.read()
+        _MEMBERS[os.getpid(), full] = rcc_members(blob) if kind == "rcc" else c4_members(blob)
+    return _MEMBERS[os.getpid(), full][member]
 
 
 def materialise(root, path):
-    """A real file for `path` (extracting a zip member under <zip>.d/ on first use)."""
+    """A real file for `path` (extracting an archive member under <archive>.d/ on first use)."""
     if "!" not in path:
         return os.path.join(root, path)
     arc, member = path.split("!", 1)
     dest = os.path.join(root, arc + ".d", member)
     if not os.path.exists(dest):
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        key = (os.getpid(), os.path.join(root, arc))      # per process: a forked handle shares its offset
-        if key not in _ZIPS:
-            _ZIPS[key] = zipfile.ZipFile(key[1])
         tmp = f"{dest}.{os.getpid()}.tmp"
-        with _ZIPS[key].open(member) as src, open(tmp, "wb") as dst:
-            dst.write(src.read())
+        with open(tmp, "wb") as dst:
+            dst.write(_read_member(os.path.join(root, arc), member))
         os.replace(tmp, dest)
-        return dest
     return dest
+
+
+# ---------------------------------------------------------------------------------------------
+# Licenses: the package's own copyright file, per clip
+def dep5_stanzas(text):
+    """[(file patterns, license name)] of a machine-readable (DEP-5) copyright file, in file order."""
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        fields, key = {}, None
+        for line in para.splitlines():
+            m = re.match(r"^([A-Za-z-]+):\s*(.*)$", line)
+            if m and not line.startswith((" ", "\t")):
+                key = m.group(1).lower()
+                fields[key] = m.group(2).strip()
+            elif key and line.startswith((" ", "\t")):
+                fields[key] += " " + line.strip() if key == "files" else ""
+        if "files" in fields and fields.get("license"):
+            out.append((fields["files"].split(), fields["license"]))
+    return out
+
+
+def dep5_license(stanzas, path):
+    """License of `path` by DEP-5 rules (the last stanza whose pattern matches wins); a pattern matches the path
+    or any tail of it after a '/' (copyright files name source-tree paths, packages install them under
+    usr/share/...); an archive member 'a.rcc!src/x.wav' is matched as 'a.rcc/src/x.wav'. None: no stanza."""
+    p = path.split("#")[0].replace("!", "/")
+    tails = [p] + [p[i + 1:] for i, c in enumerate(p) if c == "/"]
+    found = None
+    for patterns, lic in stanzas:
+        if any(fnmatch.fnmatchcase(t, pat) for pat in patterns for t in tails):
+            found = lic
+    return found
+
+
+def package_stanzas(package, root):
+    path = os.path.join(root, "usr", "share", "doc", package, "copyright")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return dep5_stanzas(f.read())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,13 +746,16 @@ def clip_id(source, path):
 def candidates(package, root, seed=0):
     """Labelled candidate items of one unpacked package (segments expanded)."""
     check_allowed(package)
-    lic = SOURCES[package]["license"] if package in SOURCES else "unknown"
+    fallback = SOURCES[package]["license"] if package in SOURCES else "unknown"
+    stanzas = package_stanzas(package, root)
     rules = rules_of(package)
     out = []
     for path in list_audio(root):
         labels, opts = label_path(package, path, rules)
         if not labels:
             continue
+        lic_path = re.sub(*SOURCES[package]["license_path"], path) if "license_path" in SOURCES.get(package, {}) else path
+        lic = dep5_license(stanzas, lic_path) or fallback
         group = group_of(package, path, opts)
         segs = [None]
         if opts.get(S):
@@ -515,13 +764,21 @@ def candidates(package, root, seed=0):
         for k, seg in enumerate(segs):
             p = path if seg is None else f"{path}#seg{k}"
             out.append({"id": clip_id(package, p), "source": package, "path": p, "license": lic,
-                        "labels": labels, "group": group, "_root": root, "_seg": seg})
+                        "labels": labels, "group": group, "_root": root, "_seg": seg,
+                        "_min_dur": float(opts.get("min_dur", 0.0))})
     return out
 
 
 def _convert(args):
     item, out_dir = args
     import soundfile as sf
+    rel = os.path.join("wav", item["source"], item["id"] + ".wav")
+    full = os.path.join(out_dir, rel)
+    if os.path.exists(full):                                  # made by an earlier build: ids name (package, path)
+        info = sf.info(full)
+        if info.frames < item.get("_min_dur", 0.0) * SR:
+            return item["id"], None, "shorter than its rule's min_dur"
+        return item["id"], {"file": rel, "duration": round(info.frames / SR, 3)}, None
     try:
         src = materialise(item["_root"], item["path"].split("#")[0])
         x = decode(src, item["_seg"])
@@ -530,8 +787,8 @@ def _convert(args):
     y = clean(x)
     if y is None:
         return item["id"], None, "silent/short"
-    rel = os.path.join("wav", item["source"], item["id"] + ".wav")
-    full = os.path.join(out_dir, rel)
+    if len(y) < item.get("_min_dur", 0.0) * SR:
+        return item["id"], None, "shorter than its rule's min_dur"
     os.makedirs(os.path.dirname(full), exist_ok=True)
     sf.write(full, y, SR, subtype="PCM_16")
     return item["id"], {"file": rel, "duration": round(len(y) / SR, 3)}, None
@@ -631,14 +888,15 @@ def write_summary(rows, path, dropped=None, seconds=None):
         f.write("\n".join(lines) + "\n")
 
 
-def sheet(out_dir, label, n=24, seed=0):
+def sheet(out_dir, label, n=24, seed=0, sources=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import soundfile as sf
     import torch
     import torchaudio
-    rows = [r for r in load_manifest(os.path.join(out_dir, "clips.jsonl")) if label in r["labels"]]
+    rows = [r for r in load_manifest(os.path.join(out_dir, "clips.jsonl")) if label in r["labels"]
+            and (not sources or r["source"] in sources)]
     rng = random.Random(f"{seed}:{label}")
     pick = rng.sample(rows, min(n, len(rows)))
     cols = 4
@@ -656,7 +914,7 @@ def sheet(out_dir, label, n=24, seed=0):
     fig.suptitle(f"{label}: {len(rows)} clips", fontsize=10)
     fig.tight_layout()
     os.makedirs(os.path.join(out_dir, "sheets"), exist_ok=True)
-    p = os.path.join(out_dir, "sheets", f"{label}.png")
+    p = os.path.join(out_dir, "sheets", f"{label}{'-' + '-'.join(sources) if sources else ''}.png")
     fig.savefig(p, dpi=70)
     plt.close(fig)
     return p
@@ -668,6 +926,7 @@ def main(argv=None):
     ap.add_argument("--out", default=os.path.join(HERE, "data", "real"))
     ap.add_argument("--work", default=os.path.join(HERE, "data"), help="holds debs/ and pkgs/")
     ap.add_argument("--sheet", nargs="*", metavar="LABEL", help="draw sheets (no build unless --packages)")
+    ap.add_argument("--sheet-sources", nargs="*", metavar="PKG", help="sheets of these packages' clips only")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
@@ -686,7 +945,7 @@ def main(argv=None):
         if lab not in LABELS:
             print(f"error: unknown label {lab!r}", file=sys.stderr)
             return 2
-        print(sheet(a.out, lab, seed=a.seed))
+        print(sheet(a.out, lab, seed=a.seed, sources=a.sheet_sources))
     return 0
 
 

@@ -12,6 +12,7 @@ labels are not exclusive. Stored as raw 10 ms log-mel (float16) with multi-hot l
   of their labels (each part augmented the same way). SpecAugment and random crops happen in train.py.
 - Val / test: every clip as recorded (no augmentation), plus mixtures of two clean clips of the same split,
   so that multi-label thresholds are chosen and judged on overlapping sounds too.
+- Heldout: synthetic clips made by synthesizers that training never hears (HELDOUT_SYNTH), as made.
 Frame shifts of 20/30/40 ms are every 2nd/3rd/4th 10 ms frame (kaldi fbank, snip_edges), so one 10 ms fbank per
 sample serves all of them.
 """
@@ -19,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIRS = [os.path.join(data.DATA_DIR, "real"), os.path.join(data.DATA_DIR, "synth")]
 OUT_DIR = os.path.join(data.DATA_DIR, "set")
 SPLIT_FRACTIONS = (("train", 0.76), ("val", 0.12), ("test", 0.12))
+# Synthesizers that training never hears (the `path` of a synth clip describes how it was made): one soundfont
+# and espeak-ng's Klatt voices. Their clips form the `heldout` split, scored like test.
+HELDOUT_SYNTH = (r"sf=sf_GMbank\.sf2", r"espeak-ng -v '[^']*\+klatt\d?'")
 MAX_SECONDS = 12.0
 CODECS = {  # ffmpeg (encoder options, decoder input options) of a lossy round trip back to 16 kHz mono
     "mp3": (["-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3"], ["-f", "mp3"]),
@@ -63,6 +68,11 @@ def load_manifest(directory):
                 clip["wav"] = os.path.join(directory, clip["file"])
                 clips.append(clip)
     return clips
+
+
+def heldout_synth(clip):
+    """Whether a clip was made (in whole or in part) by a held-out synthesizer."""
+    return clip["source"].startswith("synth:") and any(re.search(p, clip["path"]) for p in HELDOUT_SYNTH)
 
 
 def split_of(group):
@@ -247,6 +257,8 @@ def jobs_for(split, clips, variants, mixtures, seed):
             out += [("augmented", [i], int(rng.integers(1 << 62)), clips) for i in range(len(clips))]
         out += [("augmented", pick_mixture(clips, rng), int(rng.integers(1 << 62)), clips)
                 for _ in range(int(mixtures * len(clips)))]
+    elif split == "heldout":
+        out += [("clean", [i], 0, clips) for i in range(len(clips))]
     else:
         out += [("clean", [i], 0, clips) for i in range(len(clips))]
         real = [i for i, c in enumerate(clips) if not c["source"].startswith("synth:")]
@@ -262,8 +274,13 @@ def build(source_dirs, out_dir, variants, mixtures, workers=2, seed=7, limit=Non
         clips = clips[:limit]
     os.makedirs(out_dir, exist_ok=True)
     summary = {}
-    for k, (split, _) in enumerate(SPLIT_FRACTIONS):
-        part = [c for c in clips if split_of(c["group"]) == split]
+    held = [c for c in clips if heldout_synth(c)]
+    clips = [c for c in clips if not heldout_synth(c)]
+    splits = [name for name, _ in SPLIT_FRACTIONS] + ["heldout"]
+    for k, split in enumerate(splits):
+        part = held if split == "heldout" else [c for c in clips if split_of(c["group"]) == split]
+        if split == "heldout" and not part:
+            continue
         jobs = jobs_for(split, part, variants, mixtures, seed + k)
         with Pool(workers) as pool:
             samples = pool.map(_sample, jobs, chunksize=16) if workers > 1 else list(map(_sample, jobs))
@@ -292,7 +309,7 @@ def fbank_stats(fbanks):
 
 
 def recipe_version(variants, mixtures):
-    return f"monitor-v1 (real+synth, {variants} augmented variants, {mixtures} mixtures per clip)"
+    return f"monitor-v2 (real+synth, {variants} augmented variants, {mixtures} mixtures per clip)"
 
 
 def main():
@@ -302,9 +319,11 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit", type=int, help="first N clips only (a quick check)")
     ap.add_argument("--out", default=OUT_DIR)
+    ap.add_argument("--sources", nargs="+", default=SOURCE_DIRS,
+                    help="directories with clips.jsonl (default: model/data/real and model/data/synth)")
     args = ap.parse_args()
     torch.set_num_threads(1)  # the workers are the parallelism
-    build(SOURCE_DIRS, args.out, args.variants, args.mixtures, args.workers, limit=args.limit)
+    build(args.sources, args.out, args.variants, args.mixtures, args.workers, limit=args.limit)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,23 @@ def top1(s, fbset, indices):
     return truth, s.argmax(-1)
 
 
-def evaluate_set(model, val, test):
+def heldout_top1(model, heldout):
+    """Top-1 on the single-label clips of synthesizers training never heard (dataset.HELDOUT_SYNTH), overall and
+    per label, at 10 and 40 ms."""
+    single = [i for i, info in enumerate(heldout.info) if len(info["labels"]) == 1]
+    if not single:
+        return None
+    out = {"clips": len(single)}
+    for shift in (10, 40):
+        truth, top = top1(scores(model, heldout, single, shift), heldout, single)
+        out[f"top1@{shift}ms"] = float((truth == top).float().mean())
+        out[f"per_label@{shift}ms"] = {lab: float((top[truth == c] == c).float().mean())
+                                       for c, lab in enumerate(LABELS) if int((truth == c).sum())}
+    out["counts"] = {lab: int((truth == c).sum()) for c, lab in enumerate(LABELS) if int((truth == c).sum())}
+    return out
+
+
+def evaluate_set(model, val, test, heldout=None):
     all_val = list(range(len(val)))
     thresholds = choose_thresholds(scores(model, val, all_val), val.labels)
     all_test = list(range(len(test)))
@@ -94,7 +110,8 @@ def evaluate_set(model, val, test):
             "top1_single_real": float((truth == top).float().mean()), "single_real_clips": len(single),
             "per_label_top1": per_label_top1, "confusion": confusion, "settings": settings,
             "test_samples": len(test), "tokens_per_s": tokens / seconds,
-            "parameters": sum(p.numel() for p in model.parameters()), "mixtures": sum(len(i["ids"]) > 1 for i in test.info)}
+            "parameters": sum(p.numel() for p in model.parameters()), "mixtures": sum(len(i["ids"]) > 1 for i in test.info),
+            "heldout_synth": heldout_top1(model, heldout) if heldout is not None and len(heldout) else None}
 
 
 def markdown(res):
@@ -115,6 +132,15 @@ def markdown(res):
     lines += ["", "Top-1 on single-label real clips by length cap (10 ms) and frame shift (native length):", "",
               "| " + " | ".join(keys) + " |", "|---" * len(keys) + "|",
               "| " + " | ".join(f"{res['settings'][k]:.3f}" for k in keys) + " |", ""]
+    h = res.get("heldout_synth")
+    if h:
+        labs = list(h["counts"])
+        lines += [f"Held-out synthesizers ({h['clips']} single-label clips): top-1 {h['top1@10ms']:.3f} at 10 ms, "
+                  f"{h['top1@40ms']:.3f} at 40 ms", "",
+                  "| | " + " | ".join(labs) + " |", "|---" * (len(labs) + 1) + "|",
+                  "| clips | " + " | ".join(str(h["counts"][lab]) for lab in labs) + " |",
+                  "| top-1 @10 ms | " + " | ".join(f"{h['per_label@10ms'][lab]:.2f}" for lab in labs) + " |",
+                  "| top-1 @40 ms | " + " | ".join(f"{h['per_label@40ms'][lab]:.2f}" for lab in labs) + " |", ""]
     return "\n".join(lines)
 
 
@@ -124,14 +150,17 @@ def main():
     ap.add_argument("--checkpoint", default="best.pt")
     ap.add_argument("--set", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "set"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", help="the run's directory (default model/runs/<run>)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model, ckpt = evaluate.load(os.path.join(train.RUNS_DIR, args.run, args.checkpoint))
+    model, ckpt = evaluate.load(os.path.join(args.out or os.path.join(train.RUNS_DIR, args.run), args.checkpoint))
     max_frames = model.cfg.max_time_positions * PATCH
     val = train.FbankSet(os.path.join(args.set, "val.pt"), ckpt["mean"], ckpt["std"], max_frames)
     test = train.FbankSet(os.path.join(args.set, "test.pt"), ckpt["mean"], ckpt["std"], max_frames)
-    res = evaluate_set(model, val, test)
-    out = os.path.join(train.RUNS_DIR, args.run)
+    held_path = os.path.join(args.set, "heldout.pt")
+    heldout = train.FbankSet(held_path, ckpt["mean"], ckpt["std"], max_frames) if os.path.exists(held_path) else None
+    res = evaluate_set(model, val, test, heldout)
+    out = args.out or os.path.join(train.RUNS_DIR, args.run)
     with open(os.path.join(out, "thresholds.json"), "w") as f:
         json.dump({"thresholds": res["thresholds"]}, f, indent=2)
     with open(os.path.join(out, "monitor-eval.json"), "w") as f:

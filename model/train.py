@@ -47,6 +47,7 @@ class RunConfig:
     max_time_positions: int = 192    # time table: 3072 frames
     seed: int = 1337
     frame_shifts_ms: tuple = tuple(ELASTIC_SHIFTS_MS)  # elastic mode: the shift is drawn from these per sample
+    shift_weights: tuple = ()        # elastic mode: relative draw weight of each frame shift (empty: uniform)
     crop_prob: float = 0.0           # elastic mode: chance that a sample is a random crop (1 s .. its length)
     spec_augment: bool = False       # one frequency mask (<= 24 bins) and two time masks (<= 10 % each) per sample
     balance: float = 0.0             # sample clips with weight count(label)^-balance (0: every clip once per epoch)
@@ -62,7 +63,7 @@ RUNS = {
     "monitor": RunConfig(run="monitor", mode="elastic", d_model=128, depth=4, heads=2, epochs=12, lr=1e-3,
                          warmup_steps=100, step_tokens=4096, max_row_tokens=768,  # 12 s sped up 0.85x: 688 tokens
                          frame_shifts_ms=(10, 20, 30, 40), crop_prob=0.5,
-                         spec_augment=True, balance=0.5),
+                         spec_augment=True, balance=0.5, shift_weights=(1.0, 1.0, 1.5, 1.5)),
 }
 
 
@@ -201,9 +202,21 @@ def augment(cfg: RunConfig, fb, shift, rng):
     return fb
 
 
+def draw_shift(cfg: RunConfig, rng):
+    """A frame shift for one sample: uniform over cfg.frame_shifts_ms, or by cfg.shift_weights (coarse shifts
+    see fewer frames per clip, so weighting them up gives them a fair share of the gradient)."""
+    shifts = list(cfg.frame_shifts_ms)
+    if not cfg.shift_weights:
+        return int(rng.choice(shifts))
+    w = np.asarray(cfg.shift_weights, dtype=float)
+    if len(w) != len(shifts):
+        raise ValueError(f"shift_weights {cfg.shift_weights} do not match frame_shifts_ms {cfg.frame_shifts_ms}")
+    return int(shifts[rng.choice(len(shifts), p=w / w.sum())])
+
+
 def train_tokens(cfg: RunConfig, cache, i, rng):
     if cfg.mode == "elastic":
-        shift = int(rng.choice(list(cfg.frame_shifts_ms)))
+        shift = draw_shift(cfg, rng)
         return clip_tokens_from_fbank(augment(cfg, cache.get(i, shift), shift, rng), cache.mean, cache.std)
     frames = fixed_frames(cfg.fixed_seconds, cfg.fixed_shift_ms)
     hop = cfg.fixed_shift_ms * data.SR // 1000
@@ -281,24 +294,32 @@ def val_tokens(cfg: RunConfig, waves, mean, std):
 
 
 def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=None, log=print, init_from=None,
-          time_budget_s=None):
+          time_budget_s=None, resume=None, hold_s=None):
     """train_set/val_set: (waves, labels) or (PrecomputedFeatures, labels). time_budget_s: after epoch 1, cut the
-    epoch count (and the cosine schedule with it) to what fits the budget."""
+    epoch count (and the cosine schedule with it) to what fits the budget. hold_s: stop after the epoch that
+    would leave no room for another within this many seconds of this call (ckpt.pt then holds everything to go
+    on). resume: a ckpt.pt written by this function; training goes on from its next epoch with the same schedule,
+    optimiser state and random streams, as if it had not stopped."""
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    state = torch.load(resume, map_location="cpu") if resume else None
     mean, std = stats["mean"], stats["std"]
     model_cfg = ElasticASTConfig(d_model=cfg.d_model, depth=cfg.depth, heads=cfg.heads,
                                  max_time_positions=cfg.max_time_positions)
     model = ElasticAST(model_cfg)
     if init_from:  # continued training (a warm restart of the schedule) from another run's weights
         model.load_state_dict(torch.load(init_from, map_location="cpu")["model"])
+    if state is not None:
+        model.load_state_dict(state["model"])
     device = torch.device(cfg.device)
     model.to(device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "pos_" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "pos_" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    if state is not None:
+        opt.load_state_dict(state["resume"]["optimizer"])
     waves, labels = train_set
     vwaves, vlabels = val_set
     has_val = vwaves is not None and len(vwaves) > 0
@@ -313,7 +334,16 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     step, history, best = 0, [], -1.0
     t0 = time.time()
     epoch = 0
+    if state is not None:
+        r = state["resume"]
+        step, epoch, epochs, est_steps, best = r["step"], r["epoch"], r["epochs"], r["est_steps"], r["best"]
+        history = list(state["history"])
+        rng.bit_generator.state = r["numpy_rng"]
+        torch.set_rng_state(r["torch_rng"])
+        random.setstate(r["python_rng"])
+    epoch_s = []
     while epoch < epochs:
+        epoch_t0 = time.time()
         model.train()
         order = sample_order(cfg, labels, rng)
         items = [(train_tokens(cfg, cache, i, rng), labels[i] if multilabel else int(labels[i])) for i in order]
@@ -346,7 +376,7 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
                 break
         record = {"epoch": epoch + 1, "step": step, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                   "elapsed_s": round(time.time() - t0, 1)}
-        if epoch == 0 and time_budget_s is not None:
+        if epoch == 0 and time_budget_s is not None and state is None:
             fit = max(1, int(time_budget_s / max(time.time() - t0, 1e-3)))
             if fit < epochs:
                 epochs, est_steps = fit, len(groups) * fit
@@ -368,13 +398,22 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
                     "frame_shifts_ms": list(cfg.frame_shifts_ms) if cfg.mode == "elastic" else [cfg.fixed_shift_ms],
                     "output_activation": "sigmoid" if multilabel else "softmax",
                     "labels": list(LABELS) if multilabel else list(data.LABELS)}
-            torch.save(ckpt, os.path.join(out_dir, "ckpt.pt"))
             if record.get("val_acc", 0.0) >= best:
                 best = record.get("val_acc", 0.0)
                 torch.save(ckpt, os.path.join(out_dir, "best.pt"))
+            ckpt["resume"] = {"optimizer": opt.state_dict(), "step": step, "epoch": epoch + 1, "epochs": epochs,
+                              "est_steps": est_steps, "best": best, "numpy_rng": rng.bit_generator.state,
+                              "torch_rng": torch.get_rng_state(), "python_rng": random.getstate()}
+            tmp = os.path.join(out_dir, "ckpt.pt.tmp")
+            torch.save(ckpt, tmp)
+            os.replace(tmp, os.path.join(out_dir, "ckpt.pt"))   # a stop mid-write leaves the previous one
         if max_steps is not None and step >= max_steps:
             break
         epoch += 1
+        epoch_s.append(time.time() - epoch_t0)
+        if hold_s is not None and epoch < epochs and time.time() - t0 + max(epoch_s) > hold_s:
+            log(json.dumps({"paused_after_epoch": epoch, "of": epochs, "resume_with": "--resume ckpt.pt"}))
+            break
     return model, history
 
 
@@ -397,11 +436,16 @@ def main():
     ap.add_argument("--name", help="run directory name (default: the run's name)")
     ap.add_argument("--out-dir", help="where ckpt.pt/best.pt/log.jsonl go (default model/runs/<name>)")
     ap.add_argument("--init-from", help="checkpoint whose weights start this run (continued training)")
+    ap.add_argument("--resume", help="a ckpt.pt of this run: go on from its next epoch (same schedule)")
+    ap.add_argument("--hold-s", type=float, help="stop (resumably) before an epoch that would end past this")
+    ap.add_argument("--shift-weights", help="draw weight per frame shift, comma separated")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     overrides = {k: v for k, v in vars(args).items() if v is not None and k in RunConfig.__dataclass_fields__}
     if args.shifts:
         overrides["frame_shifts_ms"] = tuple(int(s) for s in args.shifts.split(","))
+    if args.shift_weights:
+        overrides["shift_weights"] = tuple(float(w) for w in args.shift_weights.split(","))
     cfg = replace(RUNS[args.run], **overrides)
     if args.name:
         cfg = replace(cfg, run=args.name)
@@ -436,7 +480,7 @@ def main():
         log(json.dumps({"config": asdict(cfg), "train_clips": len(train_set[0])}))
         log(json.dumps({"init_from": args.init_from, "features": args.features}))
         train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log, init_from=args.init_from,
-              time_budget_s=args.time_budget_s)
+              time_budget_s=args.time_budget_s, resume=args.resume, hold_s=args.hold_s)
 
 
 if __name__ == "__main__":

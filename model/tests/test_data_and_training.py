@@ -1,7 +1,9 @@
 """Data recipe, features and a 3-step training smoke run."""
+import os
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import torch
 
 import data
@@ -91,3 +93,40 @@ def test_training_from_precomputed_features_with_augmentation():
                                  labels[:4]), {"mean": -5.0, "std": 4.0}, log=lambda _: None, time_budget_s=1e9)
     assert [h["epoch"] for h in history] == [1, 2]
     assert np.isfinite(history[-1]["train_loss"]) and 0.0 <= history[-1]["val_acc"] <= 1.0
+
+
+def test_shift_weights_set_how_often_each_frame_shift_is_drawn():
+    cfg = replace(train.RUNS["monitor"], frame_shifts_ms=(10, 20, 30, 40), shift_weights=(1.0, 1.0, 2.0, 4.0))
+    rng = np.random.default_rng(0)
+    draws = [train.draw_shift(cfg, rng) for _ in range(8000)]
+    share = {s: draws.count(s) / len(draws) for s in (10, 20, 30, 40)}
+    assert abs(share[40] - 0.5) < 0.03 and abs(share[30] - 0.25) < 0.03 and abs(share[10] - 0.125) < 0.03
+    uniform = replace(cfg, shift_weights=())
+    assert set(train.draw_shift(uniform, rng) for _ in range(200)) == {10, 20, 30, 40}
+    with pytest.raises(ValueError):
+        train.draw_shift(replace(cfg, shift_weights=(1.0, 2.0)), rng)
+
+
+def test_training_paused_and_resumed_ends_where_one_run_ends(tmp_path):
+    rng = np.random.default_rng(5)
+    fbanks = [torch.from_numpy(rng.standard_normal((int(rng.integers(40, 200)), 128)).astype(np.float32) * 0.3)
+              for _ in range(16)]
+    labels = torch.zeros(16, 10)
+    labels[torch.arange(16), torch.arange(16) % 10] = 1
+    feats = train.PrecomputedFeatures(fbanks, -5.0, 4.0, 3072)
+    val = (train.PrecomputedFeatures(fbanks[:4], -5.0, 4.0, 3072), labels[:4])
+    cfg = replace(train.RUNS["monitor"], d_model=32, depth=1, heads=2, step_tokens=256, warmup_steps=2, epochs=3)
+    stats = {"mean": -5.0, "std": 4.0}
+    os.makedirs(tmp_path / "a")
+    os.makedirs(tmp_path / "b")
+    whole, hist = train.train(cfg, (feats, labels), val, stats, out_dir=str(tmp_path / "a"), log=lambda _: None)
+    lines = []
+    _, first = train.train(cfg, (feats, labels), val, stats, out_dir=str(tmp_path / "b"), log=lines.append,
+                           hold_s=0.0)
+    assert [h["epoch"] for h in first] == [1] and "paused_after_epoch" in lines[-1]
+    resumed, rest = train.train(cfg, (feats, labels), val, stats, out_dir=str(tmp_path / "b"), log=lambda _: None,
+                                resume=str(tmp_path / "b" / "ckpt.pt"))
+    assert [h["epoch"] for h in rest] == [1, 2, 3]
+    for (name, a), (_, b) in zip(whole.state_dict().items(), resumed.state_dict().items()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    assert rest[-1]["train_loss"] == pytest.approx(hist[-1]["train_loss"], abs=1e-6)

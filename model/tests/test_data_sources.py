@@ -213,6 +213,16 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     sf.write(snd / "quiet.wav", np.zeros(sr, np.float32), sr)
     sf.write(snd / "song.ogg", 0.1 * np.sin(np.arange(sr * 30) / sr * 2 * np.pi * 220).astype(np.float32), sr)
     sf.write(snd / "magic.wav", 0.2 * rng.standard_normal(sr).astype(np.float32), sr)
+    sf.write(snd / "talk_short.wav", 0.2 * rng.standard_normal(sr // 2).astype(np.float32), sr)
+    sf.write(snd / "talk_long.wav", 0.2 * rng.standard_normal(sr).astype(np.float32), sr)
+    import io
+    buf = io.BytesIO()
+    sf.write(buf, 0.2 * rng.standard_normal(sr).astype(np.float32), sr, format="WAV")
+    (snd / "farm.rcc").write_bytes(make_rcc({"res/animals/cow.wav": (buf.getvalue(), True)}))
+    doc = root / "usr/share/doc" / pkg
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text("Format: dep5\n\nFiles: *\nLicense: test-license\n\n"
+                                   "Files: sounds/dog2.wav res/animals/*\nLicense: CC0\n")
     debs = tmp_path / "src"
     debs.mkdir()
     deb = debs / f"{pkg}_1.0_all.deb"
@@ -222,6 +232,8 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
         (r"/dog\d\.wav$", ["animal"], {}),
         (r"/quiet\.wav$", ["noise"], {}),
         (r"/song\.ogg$", ["music"], {ds.S: True}),
+        (r"/talk_\w+\.wav$", ["speech"], {"min_dur": 0.8}),
+        (r"farm\.rcc!res/animals/", ["animal"], {}),
     ]})
     seen = []
 
@@ -239,6 +251,10 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     paths = sorted(r["path"] for r in rows)
     assert [p for p in paths if "dog" in p] == ["usr/share/fake/sounds/dog1.wav", "usr/share/fake/sounds/dog2.wav"]
     assert not any("quiet" in p or "magic" in p for p in paths)            # silent dropped, rule dropped
+    assert [p for p in paths if "talk" in p] == ["usr/share/fake/sounds/talk_long.wav"]   # under min_dur dropped
+    assert "usr/share/fake/sounds/farm.rcc!res/animals/cow.wav" in paths
+    lic = {r["path"]: r["license"] for r in rows}
+    assert lic["usr/share/fake/sounds/dog2.wav"] == lic["usr/share/fake/sounds/farm.rcc!res/animals/cow.wav"] == "CC0"
     segs = [r for r in rows if "#seg" in r["path"]]
     assert 2 <= len(segs) <= ds.SEG_PER_FILE and len({r["group"] for r in segs}) == 1
     assert len({r["group"] for r in rows if "dog" in r["path"]}) == 1
@@ -246,7 +262,8 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     for r in rows:
         assert set(r) == set(ds.MANIFEST_FIELDS)
         assert isinstance(r["id"], str) and isinstance(r["group"], str) and isinstance(r["duration"], float)
-        assert r["source"] == pkg and r["license"] == "test-license"
+        assert r["source"] == pkg and r["license"] == ("CC0" if "dog2" in r["path"] or "cow" in r["path"]
+                                                        else "test-license")
         assert r["labels"] and set(r["labels"]) <= set(ds.LABELS)
         assert r["file"].startswith("wav/")
         info = sf.info(out / r["file"])
@@ -257,3 +274,204 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     assert ds.load_manifest(str(out / "clips.jsonl")) == rows
     png = ds.sheet(str(out), "animal")
     assert os.path.getsize(png) > 1000
+    # a second build reuses the converted clips and gives the same manifest
+    again = ds.build([pkg], str(out), str(tmp_path / "work"), download=fake_download, workers=1,
+                     log=lambda *a: None)
+    assert again == rows
+
+
+# ---------------------------------------------------------------------------------------------
+# archives: Qt resource bundles (gcompris-qt-data) and OpenClonk c4groups (openclonk-data)
+def make_rcc(files, version=3):
+    """A Qt .rcc bundle holding `files` {path: (bytes, compress)} (the layout rcc writes: breadth-first tree,
+    children sorted by name hash; our reader does not depend on the order)."""
+    import struct
+    import zlib
+    tree = {}
+    for path in files:
+        node = tree
+        for part in path.split("/")[:-1]:
+            node = node.setdefault(part, {})
+        node[path.split("/")[-1]] = path
+    names, name_off = b"", {}
+
+    def name_of(n):
+        nonlocal names
+        if n not in name_off:
+            name_off[n] = len(names)
+            enc = n.encode("utf-16-be")
+            names += struct.pack(">HI", len(n), 0) + enc
+        return name_off[n]
+
+    data, nodes = b"", [None]                            # node 0: the root
+    order = [(0, tree)]
+    while order:
+        idx, node = order.pop(0)
+        first = len(nodes)
+        kids = sorted(node)
+        for k in kids:
+            nodes.append(None)
+        for j, k in enumerate(kids):
+            child = node[k]
+            if isinstance(child, dict):
+                order.append((first + j, child))
+                nodes[first + j] = ("dir", name_of(k), child, None)
+            else:
+                raw, compress = files[child]
+                payload = (struct.pack(">I", len(raw)) + zlib.compress(raw)) if compress else raw
+                nodes[first + j] = ("file", name_of(k), 1 if compress else 0, len(data))
+                data += struct.pack(">I", len(payload)) + payload
+        nodes[idx] = ("dir", nodes[idx][1] if idx else 0, len(kids), first)
+    blob_nodes = b""
+    for kind, noff, a, b in nodes:
+        if kind == "dir":
+            blob_nodes += struct.pack(">IHII", noff, 2, a, b)
+        else:
+            blob_nodes += struct.pack(">IHHHI", noff, a, 0, 0, b)
+        if version >= 2:
+            blob_nodes += b"\0" * 8
+    head = 24 if version >= 3 else 20
+    tree_off, data_off = head, head + len(blob_nodes)
+    names_off = data_off + len(data)
+    header = b"qres" + struct.pack(">IIII", version, tree_off, data_off, names_off)
+    if version >= 3:
+        header += struct.pack(">I", 0)
+    return header + blob_nodes + data + names
+
+
+def _scramble(b):
+    b = bytearray(b)
+    for i in range(0, len(b) - 2, 3):
+        b[i], b[i + 2] = b[i + 2], b[i]
+    return bytes(x ^ 237 for x in b)
+
+
+def make_c4(files, top=True):
+    """An OpenClonk c4group of `files` {name: bytes or dict (a child group)}."""
+    import gzip
+    import struct
+    entries, data = b"", b""
+    for name, content in files.items():
+        child = isinstance(content, dict)
+        blob = make_c4(content, top=False) if child else content
+        e = name.encode("latin-1").ljust(260, b"\0") + struct.pack("<iiiii", 0, int(child), len(blob), 0, len(data))
+        entries += e.ljust(ds.C4_ENTRY, b"\0")
+        data += blob
+    header = b"RedWolf Design GrpFolder".ljust(28, b"\0") + struct.pack("<iii", 1, 2, len(files))
+    header = _scramble(header.ljust(ds.C4_HEADER, b"\0"))
+    blob = header + entries + data
+    if top:
+        blob = gzip.compress(blob)
+        blob = b"\x1e\x8c" + blob[2:]
+    return blob
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_rcc_members(version):
+    files = {"gcompris/src/a/dog.ogg": (b"OggS-dog" * 50, True), "gcompris/src/a/x.wav": (b"RIFF" + bytes(30), False),
+             "gcompris/top.qml": (b"import QtQuick", True)}
+    got = ds.rcc_members(make_rcc(files, version))
+    assert got == {k: v for k, (v, _) in files.items()}
+    with pytest.raises(ValueError):
+        ds.rcc_members(b"PK\x03\x04" + bytes(40))
+
+
+def test_c4_members_nested_and_scrambled():
+    files = {"Hits.ocg": {"Glass.ocg": {"GlassBreak1.ogg": b"OggS" + bytes(100)}, "RockHit.ogg": b"OggS-rock"},
+             "Fire.ogg": b"OggS-fire", "Desc.txt": b"text"}
+    got = ds.c4_members(make_c4(files))
+    assert got == {"Hits.ocg/Glass.ocg/GlassBreak1.ogg": b"OggS" + bytes(100), "Hits.ocg/RockHit.ogg": b"OggS-rock",
+                   "Fire.ogg": b"OggS-fire", "Desc.txt": b"text"}
+    with pytest.raises(ValueError):
+        ds.c4_members(bytes(300))
+
+
+def test_list_audio_and_materialise_read_every_archive_kind(tmp_path):
+    import zipfile
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "plain.ogg").write_bytes(b"OggS1")
+    (tmp_path / "a" / "b.rcc").write_bytes(make_rcc({"res/cow.ogg": (b"OggS-cow", True), "res/x.qml": (b"q", False)}))
+    (tmp_path / "a" / "Sound.ocg").write_bytes(make_c4({"Animals.ocg": {"Bat.ogg": b"OggS-bat"}}))
+    with zipfile.ZipFile(tmp_path / "a" / "p.zip", "w") as z:
+        z.writestr("audio/rain.ogg", b"OggS-rain")
+    (tmp_path / "a" / "broken.rcc").write_bytes(b"garbage")
+    got = ds.list_audio(str(tmp_path))
+    assert got == ["a/Sound.ocg!Animals.ocg/Bat.ogg", "a/b.rcc!res/cow.ogg", "a/p.zip!audio/rain.ogg", "a/plain.ogg"]
+    assert open(ds.materialise(str(tmp_path), "a/b.rcc!res/cow.ogg"), "rb").read() == b"OggS-cow"
+    assert open(ds.materialise(str(tmp_path), "a/Sound.ocg!Animals.ocg/Bat.ogg"), "rb").read() == b"OggS-bat"
+    assert open(ds.materialise(str(tmp_path), "a/p.zip!audio/rain.ogg"), "rb").read() == b"OggS-rain"
+
+
+COPYRIGHT = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: fake
+
+Files: *
+Copyright: someone
+License: GPL-2+
+
+Files: data/sfx/cow.ogg
+ data/sfx/rain*.ogg
+Copyright: another
+License: CC0
+Comment: a file of its own
+
+Files: src/activities/farm/resource/*
+Copyright: 2014, x
+License: CC-BY-SA-4.0
+
+License: GPL-2+
+ The text of the license.
+"""
+
+
+def test_dep5_license_last_matching_stanza_wins_on_installed_paths():
+    st = ds.dep5_stanzas(COPYRIGHT)
+    assert [lic for _, lic in st] == ["GPL-2+", "CC0", "CC-BY-SA-4.0"]
+    assert ds.dep5_license(st, "usr/share/games/fake/data/sfx/cow.ogg") == "CC0"
+    assert ds.dep5_license(st, "usr/share/games/fake/data/sfx/rain_2.ogg#seg1") == "CC0"
+    assert ds.dep5_license(st, "usr/share/games/fake/data/sfx/horse.ogg") == "GPL-2+"
+    assert ds.dep5_license(st, "usr/share/x/rcc/farm.rcc!gcompris/src/activities/farm/resource/pig.ogg") == \
+        "CC-BY-SA-4.0"
+    assert ds.dep5_license([], "a/b.ogg") is None
+    assert ds.dep5_stanzas("This package was debianized by someone.\n\nLicense:\n  ISC\n") == []
+
+
+NEW_LABEL_CASES = {
+    "gcompris-qt-data": {
+        "usr/share/gcompris-qt/rcc/explore_farm_animals.rcc!gcompris/src/activities/explore_farm_animals/resource/"
+        "animals/cow.ogg": ["animal"],
+        "usr/share/gcompris-qt/rcc/instruments.rcc!gcompris/src/activities/instruments/resource/harmonica.ogg":
+            ["music"],
+        "usr/share/gcompris-qt/rcc/memory-sound.rcc!gcompris/src/activities/memory-sound/resource/"
+        "LRTrain_slowing_down_01_LA_cut.ogg": ["vehicle"],
+        "usr/share/gcompris-qt/rcc/memory-sound.rcc!gcompris/src/activities/memory-sound/resource/LRWeird_1_LA.ogg":
+            None,
+    },
+    "openclonk-data": {
+        "usr/share/games/openclonk/Sound.ocg!Hits.ocg/Materials.ocg/Glass.ocg/GlassBreak1.ogg": ["impact"],
+        "usr/share/games/openclonk/Sound.ocg!Animals.ocg/Wipf.ocg/Whine1.ogg": None,
+        "usr/share/games/openclonk/Sound.ocg!Hits.ocg/Materials.ocg/Wood.ocg/WoodCreak3.ogg": None,
+        "usr/share/games/openclonk/Sound.ocg!Clonk.ocg/Skin.ocg/Farmer.ocg/Hurt2.ogg": ["human"],
+        "usr/share/games/openclonk/Music.ocg/Cavern.ogg": ["music"],
+    },
+    "torcs-data": {
+        "usr/share/games/torcs/data/sound/renault-v10.wav": ["vehicle"],
+        "usr/share/games/torcs/data/sound/crash3.wav": ["impact"],
+        "usr/share/games/torcs/data/sound/gear_change1.wav": None,
+    },
+    "widelands-data": {
+        "usr/share/games/widelands/data/sound/animals/wolf_01.ogg": ["animal"],
+        "usr/share/games/widelands/data/sound/sawmill/sawmill_00.ogg": ["noise"],
+        "usr/share/games/widelands/data/sound/click.ogg": None,
+    },
+    "fillets-ng-data-cs": {
+        "usr/share/games/fillets-ng/sound/airplane/cs/let-m-oko.ogg": ["speech"],
+    },
+}
+
+
+@pytest.mark.parametrize("pkg", sorted(NEW_LABEL_CASES))
+def test_label_rules_of_archive_and_new_sources(pkg):
+    for path, want in NEW_LABEL_CASES[pkg].items():
+        got, _ = ds.label_path(pkg, path)
+        assert got == want, (pkg, path, got)

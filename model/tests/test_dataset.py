@@ -169,3 +169,28 @@ def test_monitor_evaluation_reports_every_label_and_setting(tmp_path):
     assert set(res["settings"]) == {"1s@10ms", "2s@10ms", "5s@10ms", "10s@10ms", "native@10ms", "native@20ms",
                                     "native@30ms", "native@40ms"}
     assert "| speech |" in evaluate_monitor.markdown(res)
+
+
+def test_heldout_synthesizers_never_reach_train_val_or_test(tmp_path):
+    rng = np.random.default_rng(4)
+    root = tmp_path / "synth"
+    os.makedirs(root / "wav")
+    descs = ["espeak-ng -v 'de+klatt3' -s 150 -p 50", "espeak-ng -v 'fr-fr+m3' -s 150 -p 50",
+             "melody Piano:1 tempo=90 sf=sf_GMbank.sf2", "melody Piano:1 tempo=90 sf=FluidR3_GM.sf2",
+             "espeak-ng -v 'en+klatt' -s 120 -p 40 | + siren-wail at -3.0dB: wail"]
+    with open(root / "clips.jsonl", "w") as f:
+        for k in range(40):
+            cid, desc = f"s{k}", descs[k % len(descs)]
+            labels = ["speech", "siren"] if "siren" in desc else ["music"] if "sf=" in desc else ["speech"]
+            soundfile.write(root / "wav" / f"{cid}.wav", tone(rng.uniform(0.3, 1.0), 300 + 20 * k), data.SR,
+                            subtype="PCM_16")
+            f.write(json.dumps({"id": cid, "source": "synth:x", "path": desc, "license": "generated",
+                                "labels": labels, "duration": 1.0, "group": cid, "file": f"wav/{cid}.wav"}) + "\n")
+    summary = dataset.build([str(root)], str(tmp_path / "set"), variants=1, mixtures=0.3, workers=1)
+    held = [descs[k % len(descs)] for k in range(40) if k % len(descs) in (0, 2, 4)]
+    assert summary["heldout"]["clips"] == summary["heldout"]["samples"] == len(held)
+    stored = torch.load(tmp_path / "set" / "heldout.pt")
+    assert all(i["ids"][0] in {f"s{k}" for k in range(40) if k % len(descs) in (0, 2, 4)} for i in stored["info"])
+    for split, _ in dataset.SPLIT_FRACTIONS:
+        for info in torch.load(tmp_path / "set" / f"{split}.pt")["info"]:
+            assert all(int(cid[1:]) % len(descs) in (1, 3) for cid in info["ids"])
