@@ -3,7 +3,7 @@
 Debian ships no onnxruntime for Python (and onnx 1.12 has no onnx.reference), so ONNX Runtime runs only on the Java
 side (inference-operator's parity tests). This runs the exported graph node by node in float32 with numpy: only the
 operators our serving graph uses, each as the ONNX spec (opset 17) and ORT's com.microsoft.SkipLayerNormalization
-define it; any other operator is an error, never a silent guess.
+and com.microsoft.Attention define them; any other operator is an error, never a silent guess.
 """
 import numpy as np
 import onnx
@@ -59,6 +59,22 @@ def _gemm(a, b, c=None, alpha=1.0, beta=1.0, transA=0, transB=0):
     return (y + beta * c if c is not None else y).astype(np.float32)
 
 
+def _attention(x, weight, bias, mask, heads, scale, mask_filter):
+    """com.microsoft.Attention as ORT defines it, for the inputs our graph gives it: x (B, S, D_in), weight
+    (D_in, 3D) with columns q|k|v, bias (3D,), mask (B, S, S) with 1 = attend (a raw 3-D mask); scale defaults to
+    1/sqrt(head size)."""
+    B, S, _ = x.shape
+    D = weight.shape[1] // 3
+    dh = D // heads
+    qkv = (x @ weight + bias).reshape(B, S, 3, heads, dh).transpose(2, 0, 3, 1, 4)   # (3, B, H, S, dh)
+    scores = (qkv[0] @ qkv[1].transpose(0, 1, 3, 2)) * (scale if scale is not None else 1 / np.sqrt(dh))
+    if mask is not None:
+        scores = scores + (1 - mask[:, None].astype(np.float32)) * mask_filter
+    z = np.exp(scores - scores.max(-1, keepdims=True))
+    out = (z / z.sum(-1, keepdims=True)) @ qkv[2]                                     # (B, H, S, dh)
+    return out.transpose(0, 2, 1, 3).reshape(B, S, D).astype(np.float32)
+
+
 def _op(node, x):
     """Outputs (a tuple) of one node given its inputs x (None for an empty optional input)."""
     a, op = _attrs(node), node.op_type
@@ -90,6 +106,13 @@ def _op(node, x):
         for ax in sorted(int(v) % (x[0].ndim + len(x[1])) for v in x[1]):
             out = np.expand_dims(out, ax)
         return (out,)
+    if op == "Split":  # opset 13+: sizes as an optional input, else equal parts (one per output)
+        axis = a.get("axis", 0)
+        sizes = x[1] if len(x) > 1 and x[1] is not None else [x[0].shape[axis] // len(node.output)] * len(node.output)
+        return tuple(np.split(x[0], np.cumsum(sizes)[:-1], axis=axis))
+    if op == "Squeeze":  # opset 13+: axes as an optional input
+        axes = None if len(x) < 2 or x[1] is None else tuple(int(v) % x[0].ndim for v in x[1])
+        return (np.squeeze(x[0], axis=axes),)
     if op == "Transpose":
         return (np.transpose(x[0], a.get("perm")),)
     if op == "Flatten":
@@ -127,6 +150,9 @@ def _op(node, x):
         s = x[0] + x[1] + (x[4] if len(x) > 4 and x[4] is not None else 0)
         y, mean, inv = _layer_norm(s, x[2], x[3] if len(x) > 3 and x[3] is not None else 0, a.get("epsilon", 1e-12))
         return y, mean, inv, s.astype(np.float32)
+    if op == "Attention" and node.domain == "com.microsoft":
+        return (_attention(x[0], x[1], x[2], x[3] if len(x) > 3 else None, a["num_heads"], a.get("scale"),
+                           a.get("mask_filter_value", -10000.0)),)
     raise NotImplementedError(f"onnx_numpy: operator {node.domain or 'ai.onnx'}.{op} ({node.name}) not implemented")
 
 

@@ -108,3 +108,50 @@ def test_export_fuses_each_residual_add_into_the_norm_after_it(tmp_path):
     consumed = {i for n in graph.node for i in n.input}
     sums = [n.output[3] for n in skips if n.output[3]]
     assert len(sums) == 2 * cfg.depth and all(s in consumed for s in sums)  # the final norm's sum is not kept
+
+
+def test_export_moves_tokens_into_rows_once_and_attends_with_the_fused_kernel(tmp_path):
+    """Each block is ORT's com.microsoft.Attention on the row slots (qkv projection and every head in one kernel);
+    the gathers (embedding tables, the one move into rows, the pool's ids, shapes) do not grow with depth."""
+    cfg = ElasticASTConfig(d_model=32, depth=3, heads=2)
+    path = str(tmp_path / "m.onnx")
+    export_onnx.export(ElasticAST(cfg), path)
+    graph = onnx.load(path).graph
+    shallow = str(tmp_path / "one-block.onnx")
+    export_onnx.export(ElasticAST(ElasticASTConfig(d_model=32, depth=1, heads=2)), shallow)
+    attention = [n for n in graph.node if n.op_type == "Attention"]
+    assert len(attention) == cfg.depth and all(n.domain == "com.microsoft" for n in attention)
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in attention[0].attribute}
+    assert attrs["num_heads"] == cfg.heads and abs(attrs["scale"] - cfg.scale) < 1e-7
+    def gathers(g):
+        return sum(n.op_type in ("Gather", "GatherElements", "GatherND") for n in g.node)
+    assert gathers(graph) == gathers(onnx.load(shallow).graph)
+
+
+def test_the_graph_computes_forward_flat_on_padded_and_shared_rows(tmp_path):
+    """The exported file, run by the numpy interpreter, against PyTorch's forward_flat on rows holding several
+    windows and padding slots: the row layout changes where tokens sit, not what they compute."""
+    import numpy as np
+    import onnx_numpy
+    torch.manual_seed(4)
+    model = ElasticAST(ElasticASTConfig(d_model=32, depth=2, heads=4, attention_scale=1.0)).eval()
+    path = str(tmp_path / "m.onnx")
+    export_onnx.export(model, path)
+    inputs = export_onnx.serving_example([16, 40, 100, 33, 160, 17, 48, 48], 160, seed=9)
+    assert (inputs[4] == inputs[0].shape[0]).any() and inputs[4].shape[0] < 8  # padding slots, shared rows
+    with torch.no_grad():
+        expected = model.forward_flat(*inputs).numpy()
+    got = onnx_numpy.run(path, {n: t.numpy() for n, t in zip(export_onnx.INPUT_NAMES, inputs)})["logits"]
+    assert np.abs(got - expected).max() <= 1e-5
+
+
+def test_weights_read_back_from_an_export_rebuild_the_same_model(tmp_path):
+    """--from-onnx: a graph's initializers (the transposed ones too) give back the exported model exactly."""
+    torch.manual_seed(5)
+    cfg = ElasticASTConfig(d_model=32, depth=2, heads=2)
+    model = ElasticAST(cfg).eval()
+    path = str(tmp_path / "m.onnx")
+    export_onnx.export(model, path)
+    back = export_onnx.weights_from_onnx(ElasticAST(cfg).eval(), path)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, back.state_dict()[key]), key

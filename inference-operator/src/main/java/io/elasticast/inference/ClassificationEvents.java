@@ -1,6 +1,6 @@
 package io.elasticast.inference;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.schemas.ClassificationEvent;
 import java.util.List;
 import java.util.Set;

@@ -23,9 +23,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns one ONNX Runtime session of the exported ElasticAST graph and runs packed calls on it.
- * Opening verifies the ONNX file's sha256 against model.json and the graph's inputs/outputs against
- * the serving contract. Every tensor and result lives inside one {@link #run} call.
+ * A handle on the JVM's ONNX Runtime session of an exported ElasticAST graph; runs packed calls on
+ * it. Opening verifies the ONNX file's sha256 against model.json and the graph's inputs/outputs
+ * against the serving contract. Every tensor and result lives inside one {@link #run} call.
+ *
+ * <p><b>One session per JVM.</b> Handles of the same model file and options share one native
+ * session (one copy of the weights, one intra-op thread pool for the machine), counted by users:
+ * the last {@link #close} closes it, and a later {@link #open} loads it again. Runs are
+ * thread-safe (ONNX Runtime allows concurrent {@code Run} calls on one session), so the parallel
+ * subtasks of a TaskManager each hold a handle and call it from their own threads. Flink loads a
+ * job's classes once per TaskManager and job, so the sharing is per TaskManager and job. The
+ * thread pool does not spin between calls ({@code session.intra_op.allow_spinning = 0}): on a
+ * machine that the featurizer, Kafka clients and other subtasks share, spinning threads take
+ * the cores the rest need.
  */
 public final class OrtClassifier implements PackedRunner, AutoCloseable {
 
@@ -41,31 +51,85 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
     public static Options cudaIfAvailable(int intraOpThreads) {
       return new Options(intraOpThreads, true, 0);
     }
+
+    /**
+     * Intra-op threads of the session: the request, at most the cores this JVM may use; all of
+     * them for a request of 0 or less. One session serves every subtask, so more threads than
+     * cores would only queue behind each other.
+     */
+    public int threads() {
+      int cores = Runtime.getRuntime().availableProcessors();
+      return intraOpThreads <= 0 ? cores : Math.min(intraOpThreads, cores);
+    }
   }
+
+  /** What makes two handles share a session: the same file, bytes and options. */
+  private record SessionKey(Path onnx, String sha256, int threads, boolean cuda, int cudaDevice) {}
+
+  /** One native session and the handles that use it. */
+  private static final class SharedSession {
+    final SessionKey key;
+    final OrtSession.SessionOptions options;
+    final OrtSession session;
+    final boolean onCuda;
+    int users;
+
+    SharedSession(SessionKey key, OrtSession.SessionOptions options, OrtSession session,
+        boolean onCuda) {
+      this.key = key;
+      this.options = options;
+      this.session = session;
+      this.onCuda = onCuda;
+    }
+  }
+
+  /**
+   * Calibrations by session key, kept after their session closes: the same model on the same
+   * threads of the same machine costs the same when it is opened again. Guarded by itself.
+   */
+  private static final Map<SessionKey, CostCalibration.Result> CALIBRATIONS = new java.util.HashMap<>();
+
+  /** The open sessions of this JVM (of this class loader); guarded by itself. */
+  private static final Map<SessionKey, SharedSession> SESSIONS = new java.util.HashMap<>();
 
   private final ModelConfig config;
   private final OrtEnvironment env;
-  private final OrtSession.SessionOptions sessionOptions;
-  private OrtSession session;
-  private final boolean onCuda;
+  private final SharedSession shared;
+  private volatile boolean closed;
 
-  private OrtClassifier(ModelConfig config, OrtEnvironment env,
-      OrtSession.SessionOptions sessionOptions, OrtSession session, boolean onCuda) {
+  private OrtClassifier(ModelConfig config, OrtEnvironment env, SharedSession shared) {
     this.config = config;
     this.env = env;
-    this.sessionOptions = sessionOptions;
-    this.session = session;
-    this.onCuda = onCuda;
+    this.shared = shared;
   }
 
-  /** Loads the model of {@code config}; {@link InvalidModelException} if it is not the one described. */
+  /**
+   * A handle on the session of {@code config}'s model, loading it if no handle holds it yet;
+   * {@link InvalidModelException} if the file is not the one described.
+   */
   public static OrtClassifier open(ModelConfig config, Options options) {
     verifySha256(config);
     OrtEnvironment env = environment();
+    SessionKey key = new SessionKey(config.onnxPath().toAbsolutePath().normalize(), config.sha256(),
+        options.threads(), options.cuda(), options.cudaDevice());
+    synchronized (SESSIONS) {
+      SharedSession shared = SESSIONS.get(key);
+      if (shared == null) {
+        shared = load(config, options, env, key);
+        SESSIONS.put(key, shared);
+      }
+      shared.users++;
+      return new OrtClassifier(config, env, shared);
+    }
+  }
+
+  private static SharedSession load(ModelConfig config, Options options, OrtEnvironment env,
+      SessionKey key) {
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     try {
-      so.setIntraOpNumThreads(Math.max(1, options.intraOpThreads()));
+      so.setIntraOpNumThreads(key.threads());
       so.setInterOpNumThreads(1);
+      so.addConfigEntry("session.intra_op.allow_spinning", "0");
       so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       boolean onCuda = options.cuda() && addCuda(so, options.cudaDevice());
       OrtSession session = env.createSession(config.onnxPath().toString(), so);
@@ -75,10 +139,10 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
         session.close();
         throw e;
       }
-      LOG.info("loaded {} ({}) on {} with {} intra-op threads; inputs {}", config.onnxFile(),
-          config.modelId(), onCuda ? "CUDA" : "CPU", options.intraOpThreads(),
+      LOG.info("loaded {} ({}) on {} with {} intra-op threads, shared by this JVM's users; inputs {}",
+          config.onnxFile(), config.modelId(), onCuda ? "CUDA" : "CPU", key.threads(),
           session.getInputNames());
-      return new OrtClassifier(config, env, so, session, onCuda);
+      return new SharedSession(key, so, session, onCuda);
     } catch (OrtException e) {
       so.close();
       throw new InvalidModelException("ONNX Runtime cannot load " + config.onnxPath() + ": "
@@ -87,6 +151,65 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
       so.close();
       throw e;
     }
+  }
+
+  /** Open handles on the sessions of {@code config}'s ONNX file, all options together (tests). */
+  static int usersOf(ModelConfig config) {
+    Path onnx = config.onnxPath().toAbsolutePath().normalize();
+    synchronized (SESSIONS) {
+      return SESSIONS.values().stream().filter(s -> s.key.onnx().equals(onnx))
+          .mapToInt(s -> s.users).sum();
+    }
+  }
+
+  /** Native sessions open on {@code config}'s ONNX file (tests). */
+  static int sessionsOf(ModelConfig config) {
+    Path onnx = config.onnxPath().toAbsolutePath().normalize();
+    synchronized (SESSIONS) {
+      return (int) SESSIONS.keySet().stream().filter(k -> k.onnx().equals(onnx)).count();
+    }
+  }
+
+  /** Open handles on this handle's session, this one included while it is open. */
+  int sessionUsers() {
+    synchronized (SESSIONS) {
+      return shared.users;
+    }
+  }
+
+  /** Whether this handle and {@code other} run on the same native session. */
+  boolean sharesSessionWith(OrtClassifier other) {
+    return shared == other.shared;
+  }
+
+  /**
+   * What calls cost on this session, measured once per session on first use
+   * ({@link CostCalibration}: a fraction of a second of synthetic calls) and shared by every
+   * handle: the planner's prices on this machine, at this thread count.
+   */
+  public PackPlanner.CostModel costModel() {
+    return calibration().model();
+  }
+
+  /** The calibration behind {@link #costModel()}, with what each probe measured. */
+  public CostCalibration.Result calibration() {
+    synchronized (CALIBRATIONS) {
+      CostCalibration.Result result = CALIBRATIONS.get(shared.key);
+      if (result == null) {
+        long start = System.nanoTime();
+        result = CostCalibration.calibrate(this, config);
+        CALIBRATIONS.put(shared.key, result);
+        LOG.info("calls on {} ({} threads) cost: {}; calibrated in {} ms, worst probe off by {}%",
+            config.onnxFile(), threads(), result.model(), (System.nanoTime() - start) / 1_000_000,
+            Math.round(100 * result.worstRelativeError()));
+      }
+      return result;
+    }
+  }
+
+  /** Intra-op threads of the session. */
+  public int threads() {
+    return shared.key.threads();
   }
 
   /**
@@ -232,9 +355,15 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
     }
   }
 
-  /** Runs one packed call; returns logits [windows][classes] in the batch's sample-id order. */
+  /**
+   * Runs one packed call; returns logits [windows][classes] in the batch's sample-id order.
+   * Thread-safe: handles on one session may run at the same time.
+   */
   @Override
   public float[][] run(PackedBatchEncoder.PackedBatch batch) {
+    if (closed) {
+      throw new IllegalStateException("this handle on " + config.onnxFile() + " is closed");
+    }
     int classes = config.numClasses();
     Map<String, OnnxTensor> inputs = new LinkedHashMap<>();
     try (OnnxTensor patches = OnnxTensor.createTensor(env, batch.patches(),
@@ -248,7 +377,7 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
       inputs.put("time_pos", timePos);
       inputs.put("sample_ids", sampleIds);
       inputs.put("rows", rows);
-      try (OrtSession.Result result = session.run(inputs, java.util.Set.of(ModelConfig.CONTRACT_OUTPUT))) {
+      try (OrtSession.Result result = shared.session.run(inputs, java.util.Set.of(ModelConfig.CONTRACT_OUTPUT))) {
         OnnxTensor logits = (OnnxTensor) result.get(ModelConfig.CONTRACT_OUTPUT)
             .orElseThrow(() -> new IllegalStateException("no logits in the result"));
         long[] shape = logits.getInfo().getShape();
@@ -271,7 +400,7 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
   }
 
   public boolean onCuda() {
-    return onCuda;
+    return shared.onCuda;
   }
 
   public ModelConfig config() {
@@ -279,20 +408,31 @@ public final class OrtClassifier implements PackedRunner, AutoCloseable {
   }
 
   public List<String> inputNames() throws OrtException {
-    return List.copyOf(session.getInputNames());
+    return List.copyOf(shared.session.getInputNames());
   }
 
+  /**
+   * Gives this handle up (again: nothing); the last handle of a session closes the session. The
+   * caller makes sure none of its own runs is still in flight, as for any resource it closes.
+   */
   @Override
   public void close() {
-    if (session != null) {
-      try {
-        session.close();
-      } catch (OrtException e) {
-        LOG.warn("closing the ONNX Runtime session failed: {}", e.getMessage());
+    synchronized (SESSIONS) {
+      if (closed) {
+        return;
       }
-      session = null;
-      sessionOptions.close();
+      closed = true;
+      if (--shared.users > 0) {
+        return;
+      }
+      SESSIONS.remove(shared.key);
     }
+    try {
+      shared.session.close();
+    } catch (OrtException e) {
+      LOG.warn("closing the ONNX Runtime session failed: {}", e.getMessage());
+    }
+    shared.options.close();
   }
 
   /** A runtime failure of one call (not a configuration problem). */

@@ -1,6 +1,6 @@
 package io.elasticast.inference;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.inference.PackingQueue.Waiting;
 import io.elasticast.schemas.ClassificationEvent;
 import io.elasticast.schemas.PackStats;
@@ -33,9 +33,12 @@ import org.apache.flink.util.OutputTag;
  * one {@link WindowClassifier} batch scores them and each becomes a {@link ClassificationEvent}.
  * Each subtask packs its own share (non-keyed, so windows of all its feeds share calls).
  *
- * <p>Waiting windows are operator list state: a restore from a checkpoint re-queues exactly the
- * windows that had not been emitted before the barrier, so none is lost and none repeated. The
- * queue is bounded; a full queue runs a batch inside {@code processElement}, which blocks the
+ * <p>A checkpoint barrier drains the queue first ({@link #prepareSnapshotPreBarrier}): every window
+ * that arrived before the barrier is scored and emitted ahead of it, so a checkpoint holds no
+ * waiting window and a restore, at any parallelism, has nothing of another subtask's feeds to
+ * re-queue. (Operator list state would be redistributed round-robin on rescale and put a feed's
+ * restored windows on another subtask than its new ones.) The cost is one partial batch per
+ * checkpoint. The queue is bounded; a full queue runs a batch inside {@code processElement}, which blocks the
  * input (backpressure), never drops. Alerts (watch list above threshold) and rejected windows
  * (with their reason) go to side outputs.
  *
@@ -57,6 +60,10 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
   public static final OutputTag<RejectedWindow> REJECTED =
       new OutputTag<>("rejected-windows", TypeInformation.of(RejectedWindow.class));
 
+  /**
+   * Operator list state that checkpoints written before the pre-barrier drain may hold; read on
+   * restore (re-queued), always written empty.
+   */
   @VisibleForTesting static final String STATE_NAME = "windows-waiting-for-inference";
   private static final int HISTOGRAM_WINDOW = 1024;
 
@@ -222,11 +229,24 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
   }
 
   @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    long now = getProcessingTimeService().getCurrentProcessingTime();
+    while (!queue.isEmpty()) {
+      runBatch(now); // emitted ahead of the barrier: the checkpoint then holds no waiting window
+    }
+    forwardWatermark();
+  }
+
+  @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    List<WaitingWindow> waiting = new ArrayList<>(queue.size());
-    queue.snapshot().forEach(w -> waiting.add(w.item()));
-    waitingState.update(waiting);
+    if (!queue.isEmpty()) {
+      // prepareSnapshotPreBarrier ran on this thread just before: nothing can have arrived since
+      throw new IllegalStateException(queue.size() + " windows still waiting at checkpoint "
+          + context.getCheckpointId());
+    }
+    waitingState.clear();
   }
 
   @Override

@@ -10,33 +10,30 @@ import java.util.List;
  * counts always give the same plan.
  *
  * <p><b>Layout.</b> One call sends the flat tokens of its windows plus {@code rows} [R, L]: every
- * attention row of a call is padded to the call's width L (the graph gathers [R, L] tokens). A row
- * holds one window, or several shorter ones side by side (block-diagonal attention by sample id).
+ * attention row of a call is padded to the call's width L. A row holds one window, or several
+ * shorter ones side by side (block-diagonal attention by sample id).
  *
- * <p><b>Cost model</b> ({@link CostModel}), in units of "one real token through the linear layers
- * of one block" (qkv 3d² + proj d² + mlp 8d² = 12d² multiply-adds):
+ * <p><b>Cost model</b> ({@link CostModel}), in seconds, measured on the serving session itself
+ * ({@link CostCalibration}), not assumed:
  * <pre>
- *   cost(call) = T                      linear layers touch real tokens only: same for every plan
- *              + a * R * L²             attention, QKᵀ and AV: 2·L²·d MACs per row  → a = 1/(6d)
- *              + p * (R * L - T)        gathering/scattering padding slots: ≈4d per slot → p = 1/(3d)
- *              + c                      fixed cost of one ORT call (≈0.4 ms measured here)
+ *   cost(call) = perCall                     fixed cost of one ORT call
+ *              + perToken         * T        work per real token
+ *              + perSlot          * R * L    work per row slot, padding included
+ *              + perAttentionPair * R * L²   attention scores and their softmax, all heads
+ *              + perPoolPair      * N * T    attention pooling: every window's query against the call's tokens
  * </pre>
- * so the plan minimises Σ L_row² (rows padded to their call's width) plus padding plus calls.
+ * so the plan trades calls against padding, row width and call size as this machine prices them.
  *
  * <p><b>Algorithm.</b> Windows are sorted by size (largest first; ties by arrival order). A call
  * takes a contiguous run of that order, so rows of one call have similar lengths; its width is
  * its largest window, and the rest go first-fit into rows of that width — a short window shares
- * a row only where it would otherwise get a row of its own padded to the full width, which always
- * lowers R·L². Dynamic programming over the run boundaries picks the cheapest split into calls
- * (O(n² · rows)), subject to the per-call token budget.
+ * a row only where it would otherwise get a row of its own padded to the full width. Dynamic
+ * programming over the run boundaries picks the cheapest split into calls (O(n² · rows)),
+ * subject to the per-call token budget.
  *
- * <p><b>Density floor.</b> The cost model prices padding by what it really costs here (it is
- * cheap: linear layers never see it), so the cheapest plan can leave more than 5 % of the attention
- * slots empty (utilisation 0.938 on 128 mixed windows). With a {@code minUtilisation} floor, a plan
- * below it is redone with an extra per-padding-slot charge, doubled until the plan is dense enough.
- * On the bench's 128 mixed windows (3072-token batches, d=96) the floor 0.95 gave utilisation 0.973
- * with 37 calls instead of 30, for about 2 % more time (fastest of 9: 94.3-94.8 vs 93.0-93.1 ms).
- * The reported {@link Plan#cost()} is always the plain model's.
+ * <p><b>Density floor</b> (optional, {@code minUtilisation}): a plan with fewer real tokens per row
+ * slot than the floor is redone with an extra charge per padding slot, doubled until it is dense
+ * enough. The reported {@link Plan#cost()} is always the plain model's.
  *
  * <p><b>Oversize policy: reject.</b> A window with more tokens than {@code maxRowTokens} cannot be
  * placed; it is listed in {@link Plan#oversize()} (never dropped silently) and the caller reports
@@ -44,29 +41,40 @@ import java.util.List;
  */
 public final class PackPlanner {
 
-  /** Weights of the cost model above. */
-  public record CostModel(double attentionPerSlotPair, double perPaddingSlot, double perCall) {
+  /** Seconds per unit of each term of the cost model above (all ≥ 0). */
+  public record CostModel(double perCall, double perToken, double perSlot,
+      double perAttentionPair, double perPoolPair) {
 
-    /** Measured on the issue's machine: one ORT call ≈ 0.4 ms; MatMul ≈ 130 GFLOP/s. */
-    static final double CALL_OVERHEAD_SECONDS = 0.4e-3;
-    static final double MACHINE_FLOPS = 130e9;
-
-    /** Weights for a model of width {@code dModel} and {@code depth} blocks. */
-    public static CostModel forModel(int dModel, int depth) {
-      double d = dModel;
-      double tokenSeconds = 2 * 12 * d * d * Math.max(1, depth) / MACHINE_FLOPS;
-      return new CostModel(1.0 / (6 * d), 1.0 / (3 * d), CALL_OVERHEAD_SECONDS / tokenSeconds);
+    public CostModel {
+      for (double v : new double[] {perCall, perToken, perSlot, perAttentionPair, perPoolPair}) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+          throw new IllegalArgumentException("cost terms must be finite and >= 0: " + this);
+        }
+      }
     }
 
-    /** The same model with {@code extra} more charged per padding slot. */
-    public CostModel withPaddingCharge(double extra) {
-      return new CostModel(attentionPerSlotPair, perPaddingSlot + extra, perCall);
-    }
-
-    public double callCost(int rows, int width, int tokens) {
+    /** Seconds of a call of {@code rows} rows of width {@code width} holding {@code tokens} tokens of {@code windows} windows. */
+    public double callCost(int rows, int width, int tokens, int windows) {
       double slots = (double) rows * width;
-      return tokens + attentionPerSlotPair * slots * width + perPaddingSlot * (slots - tokens)
-          + perCall;
+      return perCall + perToken * tokens + perSlot * slots + perAttentionPair * slots * width
+          + perPoolPair * (double) windows * tokens;
+    }
+
+    /** The cost of one planned call. */
+    public double callCost(Call call) {
+      return callCost(call.rows().size(), call.width(), call.tokens(), call.windowCount());
+    }
+
+    /** Per-token seconds of a full call of {@code rows} windows of {@code tokens} tokens each, alone in their rows. */
+    public double secondsPerToken(int rows, int tokens) {
+      return callCost(rows, tokens, rows * tokens, rows) / ((double) rows * tokens);
+    }
+
+    @Override
+    public String toString() {
+      return String.format(java.util.Locale.ROOT, "per call %.1f µs, per token %.3f µs, per row slot"
+              + " %.3f µs, per attention pair %.2f ns, per pool pair %.2f ns",
+          perCall * 1e6, perToken * 1e6, perSlot * 1e6, perAttentionPair * 1e9, perPoolPair * 1e9);
     }
   }
 
@@ -119,7 +127,10 @@ public final class PackPlanner {
     }
   }
 
-  /** First extra padding charge tried under the density floor (token units per slot), doubled up to the last. */
+  /**
+   * First extra charge per padding slot tried under the density floor, in units of one token's
+   * own cost ({@code perToken + perSlot}), doubled up to the last.
+   */
   static final double FIRST_PADDING_CHARGE = 1.0 / 64;
   static final double LAST_PADDING_CHARGE = 64;
 
@@ -201,16 +212,20 @@ public final class PackPlanner {
     Arrays.sort(sorted, (x, y) -> tokens[x] != tokens[y] ? tokens[y] - tokens[x] : x - y);
     int[] rejected = oversize.stream().mapToInt(Integer::intValue).toArray();
 
-    Plan plan = planSorted(sorted, tokens, cost, rejected);
+    Plan plan = planSorted(sorted, tokens, 0, rejected);
+    double tokenCost = cost.perToken() + cost.perSlot();
     for (double extra = FIRST_PADDING_CHARGE;
         plan.utilisation() < minUtilisation && extra <= LAST_PADDING_CHARGE; extra *= 2) {
-      plan = planSorted(sorted, tokens, cost.withPaddingCharge(extra), rejected);
+      plan = planSorted(sorted, tokens, extra * tokenCost, rejected);
     }
     return plan;
   }
 
-  /** The cheapest split of {@code sorted} into calls under {@code model}; cost reported by the plain model. */
-  private Plan planSorted(Integer[] sorted, int[] tokens, CostModel model, int[] rejected) {
+  /**
+   * The cheapest split of {@code sorted} into calls, with {@code paddingCharge} seconds more per
+   * padding slot; the cost reported is the plain model's.
+   */
+  private Plan planSorted(Integer[] sorted, int[] tokens, double paddingCharge, int[] rejected) {
     int n = sorted.length;
 
     double[] best = new double[n + 1];
@@ -231,7 +246,9 @@ public final class PackPlanner {
         if (rowFill.size() > 1 && (long) rowFill.size() * width * width > maxAttentionPairsPerCall) {
           break;
         }
-        double c = best[i] + model.callCost(rowFill.size(), width, total);
+        int rows = rowFill.size();
+        double c = best[i] + cost.callCost(rows, width, total, j - i + 1)
+            + paddingCharge * ((double) rows * width - total);
         if (c < best[j + 1]) {
           best[j + 1] = c;
           start[j + 1] = i;
@@ -246,7 +263,7 @@ public final class PackPlanner {
     Collections.reverse(calls);
     double planCost = 0;
     for (Call call : calls) {
-      planCost += cost.callCost(call.rows().size(), call.width(), call.tokens());
+      planCost += cost.callCost(call);
     }
     return new Plan(List.copyOf(calls), rejected, planCost);
   }

@@ -1,6 +1,6 @@
 package io.elasticast.inference;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.schemas.PackStats;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,27 +38,26 @@ public final class WindowClassifier implements AutoCloseable {
   public static WindowClassifier open(ModelConfig config, InferenceSettings settings) {
     OrtClassifier runtime = OrtClassifier.open(config,
         new OrtClassifier.Options(settings.intraOpThreads(), settings.cuda(), 0));
-    return new WindowClassifier(runtime, new Patchifier(config, settings.featureScale()),
-        defaultPlanner(config, settings.tokenBudget()));
+    try {
+      return new WindowClassifier(runtime, new Patchifier(config, settings.featureScale()),
+          planner(runtime, settings.tokenBudget()));
+    } catch (RuntimeException e) {
+      runtime.close();
+      throw e;
+    }
   }
 
-  /** A planner whose rows fit any window the model's time table can place. */
-  public static PackPlanner defaultPlanner(ModelConfig config, int maxCallTokens) {
+  /** The planner for calls on {@code runtime}'s session, priced by its calibration. */
+  public static PackPlanner planner(OrtClassifier runtime, int maxCallTokens) {
+    return planner(runtime.config(), maxCallTokens, runtime.costModel());
+  }
+
+  /** A planner whose rows fit any window the model's time table can place, at the given prices. */
+  public static PackPlanner planner(ModelConfig config, int maxCallTokens,
+      PackPlanner.CostModel cost) {
     int maxRow = config.maxTokensPerWindow();
-    return new PackPlanner(maxRow, Math.max(maxRow, maxCallTokens),
-        ATTENTION_SCORES_PER_CALL / Math.max(1, config.heads()),
-        PackPlanner.CostModel.forModel(Math.max(1, config.dModel()), config.depth()),
-        MIN_UTILISATION);
+    return new PackPlanner(maxRow, Math.max(maxRow, maxCallTokens), cost);
   }
-
-  /** Real tokens per attention slot every plan keeps (the packing target; see {@link PackPlanner}). */
-  public static final double MIN_UTILISATION = 0.95;
-
-  /**
-   * Attention score entries (all heads) one multi-row call may hold: 2^19 floats = 2 MB, about
-   * what stays in this CPU's caches (an untuned guard, see {@link PackPlanner}'s attention cap).
-   */
-  public static final long ATTENTION_SCORES_PER_CALL = 1L << 19;
 
   public Outcome classify(List<SpectrogramWindow> windows) {
     List<Rejected> rejected = new ArrayList<>();

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.elasticast.featurizer.FbankConfig;
 import io.elasticast.featurizer.FbankExtractor;
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

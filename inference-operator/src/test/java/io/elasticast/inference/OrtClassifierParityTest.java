@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.inference.PackedBatchEncoder.PackedBatch;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Java ONNX Runtime against PyTorch, and packed calls against windows run alone. */
 class OrtClassifierParityTest {
+
+  /** Prices of the kind a CPU session calibrates to (seconds; see PackPlannerUnitTest). */
+  static final PackPlanner.CostModel CPU = new PackPlanner.CostModel(100e-6, 0.5e-6, 2e-6, 4e-9, 0.3e-9);
 
   private static final double TOLERANCE = 1e-4;
 
@@ -56,9 +59,9 @@ class OrtClassifierParityTest {
     ModelConfig config = TestModels.tiny();
     Patchifier patchifier = new Patchifier(config, Patchifier.FeatureScale.RAW_LOG_MEL);
     // calls made dear so that the planner also shares rows between windows
-    PackPlanner sharing = new PackPlanner(config.maxTokensPerWindow(), 2048,
-        new PackPlanner.CostModel(1.0 / (6 * 64), 1.0 / (3 * 64), 400));
-    PackPlanner cpuDefault = WindowClassifier.defaultPlanner(config, 2048);
+    PackPlanner sharing = WindowClassifier.planner(config, 2048,
+        new PackPlanner.CostModel(5e-3, 0.5e-6, 0.5e-6, 1e-9, 0));
+    PackPlanner cpuDefault = WindowClassifier.planner(config, 2048, CPU);
     try (OrtClassifier runtime = TestModels.tinyRuntime()) {
       WindowClassifier alone = new WindowClassifier(runtime, patchifier, cpuDefault);
       double maxError = 0;
@@ -94,7 +97,7 @@ class OrtClassifierParityTest {
     try (OrtClassifier runtime = TestModels.tinyRuntime()) {
       WindowClassifier classifier = new WindowClassifier(runtime,
           new Patchifier(config, Patchifier.FeatureScale.RAW_LOG_MEL),
-          WindowClassifier.defaultPlanner(config, 2048));
+          WindowClassifier.planner(config, 2048, CPU));
       SpectrogramWindow ok = Windows.random("a", 0, 64, 10, 1);
       SpectrogramWindow short15 = Windows.random("a", 1, 15, 10, 2); // padded to one patch
       SpectrogramWindow empty = Windows.random("a", 3, 0, 10, 4);
@@ -117,7 +120,7 @@ class OrtClassifierParityTest {
     try (OrtClassifier runtime = TestModels.tinyRuntime()) {
       for (Patchifier.FeatureScale scale : Patchifier.FeatureScale.values()) {
         WindowClassifier classifier = new WindowClassifier(runtime, new Patchifier(config, scale),
-            WindowClassifier.defaultPlanner(config, 2048));
+            WindowClassifier.planner(config, 2048, CPU));
         float pad = scale == Patchifier.FeatureScale.RAW_LOG_MEL ? ModelConfig.PADDING_LOG_MEL
             : config.paddingValue();
         for (int frames : new int[] {15, 11, 2, 1}) {

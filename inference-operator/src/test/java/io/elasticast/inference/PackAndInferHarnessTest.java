@@ -3,7 +3,7 @@ package io.elasticast.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.schemas.ClassificationEvent;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -113,7 +113,7 @@ class PackAndInferHarnessTest {
     }
     assertThat(expected).hasSize(6);
 
-    // checkpoint after 5 windows: 4 emitted (budget), 1 waiting
+    // checkpoint after 5 windows: 4 emitted (budget), 1 waiting, which the barrier drains
     OperatorSubtaskState snapshot;
     List<ClassificationEvent> beforeFailure;
     try (var h = harness(settings())) {
@@ -121,36 +121,43 @@ class PackAndInferHarnessTest {
       for (SpectrogramWindow w : input.subList(0, 5)) {
         h.processElement(w, 0);
       }
+      assertThat(((PackAndInferOperator) h.getOneInputOperator()).waitingWindows()).isEqualTo(1);
+      h.prepareSnapshotPreBarrier(1);
       snapshot = h.snapshot(1, T0);
       beforeFailure = h.extractOutputValues();
       // lost in the failure: whatever happens after the checkpoint
       h.processElement(input.get(5), 0);
     }
-    assertThat(beforeFailure).hasSize(4);
+    assertThat(beforeFailure).hasSize(5);
+    assertThat(snapshot.getManagedOperatorState().stream()
+        .flatMap(handle -> handle.getStateNameToPartitionOffsets().values().stream())
+        .mapToInt(meta -> meta.getOffsets().length).sum())
+        .as("windows in the checkpoint").isZero();
 
     List<ClassificationEvent> afterRestore;
     try (var h = harness(settings())) {
       h.initializeState(snapshot);
       h.open();
-      assertThat(((PackAndInferOperator) h.getOneInputOperator()).waitingWindows()).isEqualTo(1);
+      assertThat(((PackAndInferOperator) h.getOneInputOperator()).waitingWindows()).isZero();
       h.processElement(input.get(5), 0); // the source replays what came after the checkpoint
       h.setProcessingTime(T0 + DELAY);
       afterRestore = h.extractOutputValues();
     }
+    assertThat(afterRestore).hasSize(1);
 
     List<String> all = ids(beforeFailure);
     all.addAll(ids(afterRestore));
     assertThat(all).containsExactlyInAnyOrderElementsOf(ids(expected)).doesNotHaveDuplicates();
-    // the restored window is scored exactly as in the uninterrupted run
-    ClassificationEvent restoredB1 = afterRestore.stream()
+    // the window drained at the barrier is scored exactly as in the uninterrupted run
+    ClassificationEvent drainedB1 = beforeFailure.stream()
         .filter(e -> e.getStreamId().equals("b") && e.getWindowStartMicros() > 0).findFirst()
         .orElseThrow();
     ClassificationEvent originalB1 = expected.stream()
         .filter(e -> e.getStreamId().equals("b") && e.getWindowStartMicros() > 0).findFirst()
         .orElseThrow();
-    assertThat(restoredB1.getTopK().get(0).getLabel())
+    assertThat(drainedB1.getTopK().get(0).getLabel())
         .isEqualTo(originalB1.getTopK().get(0).getLabel());
-    assertThat(restoredB1.getTopK().get(0).getScore())
+    assertThat(drainedB1.getTopK().get(0).getScore())
         .isCloseTo(originalB1.getTopK().get(0).getScore(), offset(1e-5f));
   }
 

@@ -2,7 +2,7 @@ package io.elasticast.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.AvroSingleObjectSerde;
 import io.elasticast.schemas.ClassificationEvent;

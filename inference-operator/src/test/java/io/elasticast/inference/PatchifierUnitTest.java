@@ -3,7 +3,7 @@ package io.elasticast.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import org.junit.jupiter.api.Test;

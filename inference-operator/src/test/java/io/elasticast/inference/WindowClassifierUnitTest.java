@@ -2,7 +2,7 @@ package io.elasticast.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class WindowClassifierUnitTest {
 
   private static WindowClassifier classifier() {
     return new WindowClassifier(FAKE, new Patchifier(16, 128, 192, 0f, 1f, 0f),
-        new PackPlanner(1536, 4096, PackPlanner.CostModel.forModel(64, 2)));
+        new PackPlanner(1536, 4096, new PackPlanner.CostModel(100e-6, 0.5e-6, 2e-6, 4e-9, 0.3e-9)));
   }
 
   @Test

@@ -1,6 +1,6 @@
 package io.elasticast.inference;
 
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
