@@ -37,6 +37,7 @@ public final class FlinkCluster implements AutoCloseable {
     String taskManagerProcessSize = "1600m";
     Duration startTimeout = Duration.ofSeconds(120);
     FlinkPrometheus.Ports metricsPorts = FlinkPrometheus.Ports.OFF;
+    boolean highAvailability;
     final Map<String, String> config = new LinkedHashMap<>();
 
     public static Options defaults() {
@@ -68,6 +69,19 @@ public final class FlinkCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * ZooKeeper high availability: a ZooKeeper server (its own JVM, from the ZooKeeper that Flink
+     * shades) holds the leader and the pointers to the job graphs and completed checkpoints, whose
+     * metadata lives in the work dir's {@code ha/} directory, as Kubernetes HA keeps its pointers in
+     * ConfigMaps and the metadata in {@code high-availability.storageDir}. A JobManager killed and
+     * started again ({@link #restartJobManager}) then recovers the running jobs from their latest
+     * checkpoint by itself.
+     */
+    public Options highAvailability(boolean on) {
+      this.highAvailability = on;
+      return this;
+    }
+
     /** Any Flink option, written into the cluster's config.yaml. */
     public Options config(String key, String value) {
       config.put(key, value);
@@ -80,19 +94,21 @@ public final class FlinkCluster implements AutoCloseable {
   private final Path confDir;
   private final int restPort;
   private final String classpath;
-  private final Process jobManager;
+  private final Process zooKeeper;
+  private volatile Process jobManager;
+  private int jobManagerStarts;
   private final List<Process> taskManagers = new ArrayList<>();
   private int nextTaskManager;
   private volatile boolean closed;
 
   private FlinkCluster(Path workDir, boolean ownWorkDir, Path confDir, int restPort, String classpath,
-      Process jobManager) {
+      Process zooKeeper) {
     this.workDir = workDir;
     this.ownWorkDir = ownWorkDir;
     this.confDir = confDir;
     this.restPort = restPort;
     this.classpath = classpath;
-    this.jobManager = jobManager;
+    this.zooKeeper = zooKeeper;
   }
 
   /** Starts the JobManager and the TaskManagers and waits until every slot is registered. */
@@ -107,13 +123,23 @@ public final class FlinkCluster implements AutoCloseable {
     try {
       int restPort = options.restPort > 0 ? options.restPort : JobCommand.freePort();
       Path confDir = Files.createDirectories(workDir.resolve("conf"));
-      Files.writeString(confDir.resolve("config.yaml"), configYaml(workDir, restPort, options));
       Files.writeString(confDir.resolve("log4j.properties"), LOG4J);
       String classpath = System.getProperty("java.class.path");
-      Process jm = java(classpath, confDir, workDir.resolve("log").resolve("jobmanager.log"),
-          List.of("-Xmx512m"), "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-          "--configDir", confDir.toString());
-      cluster = new FlinkCluster(workDir, true, confDir, restPort, classpath, jm);
+      Process zk = null;
+      if (options.highAvailability) {
+        int zkPort = JobCommand.freePort();
+        options.config.putIfAbsent("high-availability.type", "zookeeper");
+        options.config.putIfAbsent("high-availability.zookeeper.quorum", "localhost:" + zkPort);
+        options.config.putIfAbsent("high-availability.storageDir",
+            Files.createDirectories(workDir.resolve("ha")).toUri().toString());
+        zk = java(classpath, confDir, workDir.resolve("log").resolve("zookeeper.log"),
+            List.of("-Xmx128m", "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true"),
+            ZOOKEEPER_MAIN, Integer.toString(zkPort),
+            Files.createDirectories(workDir.resolve("zookeeper")).toString());
+      }
+      Files.writeString(confDir.resolve("config.yaml"), configYaml(workDir, restPort, options));
+      cluster = new FlinkCluster(workDir, true, confDir, restPort, classpath, zk);
+      cluster.startJobManager();
       for (int i = 0; i < options.taskManagers; i++) {
         cluster.startTaskManager();
       }
@@ -128,6 +154,31 @@ public final class FlinkCluster implements AutoCloseable {
       EmbeddedKafkaBroker.deleteRecursively(workDir);
       throw new IllegalStateException("the Flink cluster did not start: " + e.getMessage(), e);
     }
+  }
+
+  /** ZooKeeper's server, as shaded into Flink's runtime (no jar of its own to resolve). */
+  static final String ZOOKEEPER_MAIN =
+      "org.apache.flink.shaded.zookeeper3.org.apache.zookeeper.server.ZooKeeperServerMain";
+
+  private synchronized void startJobManager() throws IOException {
+    int n = jobManagerStarts++;
+    jobManager = java(classpath, confDir,
+        workDir.resolve("log").resolve(n == 0 ? "jobmanager.log" : "jobmanager-" + n + ".log"),
+        List.of("-Xmx512m"), "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+        "--configDir", confDir.toString());
+  }
+
+  /**
+   * Starts a new JobManager (on the same RPC and REST ports) once the current one has exited, for
+   * example after a {@code destroyForcibly()}; with {@link Options#highAvailability} it takes over
+   * the jobs that were running.
+   */
+  public synchronized Process restartJobManager(Duration timeout) throws IOException, InterruptedException {
+    if (!jobManager.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("the JobManager is still running");
+    }
+    startJobManager();
+    return jobManager;
   }
 
   /** Starts one more TaskManager (a new JVM) with the cluster's configuration. */
@@ -258,10 +309,21 @@ public final class FlinkCluster implements AutoCloseable {
       return;
     }
     closed = true;
-    List<Process> all = new ArrayList<>(taskManagers);
-    all.add(jobManager);
-    all.forEach(Process::destroy);
-    for (Process p : all) {
+    List<Process> flink = new ArrayList<>(taskManagers);
+    flink.add(jobManager);
+    stop(flink);
+    if (zooKeeper != null) {
+      stop(List.of(zooKeeper)); // after Flink's processes, which talk to it while they stop
+    }
+    if (ownWorkDir) {
+      EmbeddedKafkaBroker.deleteRecursively(workDir);
+    }
+  }
+
+  /** SIGTERM to all, then SIGKILL to any still running after 30 s. */
+  private static void stop(List<Process> processes) {
+    processes.forEach(Process::destroy);
+    for (Process p : processes) {
       try {
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
           p.destroyForcibly();
@@ -271,9 +333,6 @@ public final class FlinkCluster implements AutoCloseable {
         p.destroyForcibly();
         Thread.currentThread().interrupt();
       }
-    }
-    if (ownWorkDir) {
-      EmbeddedKafkaBroker.deleteRecursively(workDir);
     }
   }
 
@@ -310,6 +369,9 @@ public final class FlinkCluster implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(javaBin());
     command.addAll(jvmArgs);
+    // the work dir's tmp/ as the JVM's temp dir too: ONNX Runtime's native library and other
+    // temp files go where close() removes them, even from a process that was killed
+    command.add("-Djava.io.tmpdir=" + Files.createDirectories(confDir.resolveSibling("tmp")));
     command.add("-Dlog.file=" + logFile);
     command.add("-Dlog4j.configurationFile=" + confDir.resolve("log4j.properties").toUri());
     command.addAll(List.of("-cp", classpath, mainClass));
@@ -342,6 +404,10 @@ public final class FlinkCluster implements AutoCloseable {
     c.put("blob.storage.directory", workDir.resolve("blobs").toString());
     // prefer spreading a job's subtasks over the TaskManagers (Flink does not promise it)
     c.put("cluster.evenly-spread-out-slots", "true");
+    // The processes run from our own classpath (the CLI jar, or a test's), which already holds the
+    // job and its connectors: a submitted jar's copies, loaded child-first, would be second copies
+    // of classes the cluster has loaded (a ClassCastException on Kafka's OffsetResetStrategy)
+    c.put("classloader.resolve-order", "parent-first");
     // a lost TaskManager is noticed in seconds, not the default minute
     c.put("heartbeat.timeout", "10000");
     c.put("heartbeat.interval", "2000");
