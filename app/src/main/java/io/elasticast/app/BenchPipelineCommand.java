@@ -1,16 +1,30 @@
 package io.elasticast.app;
 
-import io.elasticast.ingest.IngestRunner;
-import io.elasticast.ingest.KafkaChunkSink;
-import io.elasticast.ingest.Ticker;
+import io.elasticast.app.bench.ChildProcess;
+import io.elasticast.app.bench.CpuProfile;
+import io.elasticast.app.bench.ModelCapacity;
+import io.elasticast.app.bench.ProcessCpu;
+import io.elasticast.app.bench.WindowLedger;
+import io.elasticast.app.live.FeedBoard;
+import io.elasticast.featurizer.FeaturizerSettings;
+import io.elasticast.featurizer.WindowPolicy;
+import io.elasticast.inference.ModelConfig;
 import io.elasticast.schemas.ClassificationEvent;
+import io.elasticast.schemas.NormalisedAudio;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.time.Clock;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -25,111 +39,301 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code elasticast bench pipeline}: N live feeds at real-time pace through broker → normaliser →
- * job, measuring sustained event rate and end-to-end latency (chunk event time of a window's last
- * sample → event readable on the events topic). With {@code --feeds a,b,c} it runs each load in
- * turn on a fresh pipeline and reports the largest that holds real time within the latency bound.
+ * {@code elasticast bench pipeline}: live feeds at real-time pace through broker → normaliser →
+ * job, each part a process of its own (the broker, the normaliser and ingest are child JVMs; the
+ * job runs in this one), so each one's CPU is counted, and the whole machine's too. Per sink mode
+ * one pipeline is started and warmed up, then each load runs in turn on it with feeds of its own;
+ * every sliding window of those feeds is checked by id: none missing, none twice. Before the loads
+ * it measures what the model alone serves on these cores ({@link ModelCapacity}); it ends with the
+ * largest load that held in every mode, and its share of that.
  */
 @Command(
     name = "pipeline",
     mixinStandardHelpOptions = true,
-    description = "Feeds at real-time pace through the whole pipeline: sustained feeds, events/s, latency p50/p99, CPU, heap.")
+    description = "Feeds at real-time pace through the whole pipeline: sustained feeds, latency, "
+        + "CPU per process and per feed, every window checked, both sink modes.")
 public final class BenchPipelineCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--feeds", split = ",", description = "Feed counts to try, e.g. 8,16,32 (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--feeds", split = ",", description = "Feed counts to try, e.g. 64,128,256 (default: ${DEFAULT-VALUE}).")
   List<Integer> feeds = List.of(8);
 
   @Option(names = "--seconds", description = "Measured seconds per load, after warm-up (default: ${DEFAULT-VALUE}).")
   int seconds = 30;
 
-  @Option(names = "--warmup", description = "Seconds before measuring (default: ${DEFAULT-VALUE}).")
-  int warmupSeconds = 10;
+  @Option(names = "--warmup", description = "Seconds of warm-up before the first load is measured (the JVMs' compilers settle), at most three times that until the pipeline has caught up; later loads wait until caught up, at most this long (default: ${DEFAULT-VALUE}).")
+  int warmupSeconds = 60;
 
-  @Option(names = "--delivery", description = "Sink guarantee: at-least-once measures the pipeline itself; exactly-once adds up to one checkpoint interval (default: ${DEFAULT-VALUE}).")
-  String delivery = "at-least-once";
+  @Option(names = "--delivery", description = "at-least-once, exactly-once or both (default: ${DEFAULT-VALUE}).")
+  String delivery = "both";
+
+  @Option(names = "--checkpoint-ms", description = "Checkpoint interval of the exactly-once runs, whose results become visible at each (default: ${DEFAULT-VALUE}); at-least-once runs keep the job's.")
+  long checkpointMs = 1000;
+
+  @Option(names = "--chunk-ms", description = "Audio per chunk that ingest sends (default: ${DEFAULT-VALUE}).")
+  int chunkMillis = io.elasticast.ingest.IngestRunner.DEFAULT_CHUNK_MILLIS;
+
+  @Option(names = "--model", description = "Model directory, or 'tiny' for the committed tiny test export (the pipeline's own ceiling apart from the model); default: the job's.")
+  String model;
+
+  @Option(names = "--state-backend", description = "hashmap or rocksdb (default: the job's).")
+  String stateBackend;
+
+  @Option(names = "--normaliser-threads", description = "Kafka Streams threads of the normaliser (default: ${DEFAULT-VALUE}).")
+  int normaliserThreads = 1;
 
   @Option(names = "--config", description = "Job YAML read over the documented defaults.")
-  java.nio.file.Path config;
+  Path config;
+
+  @Option(names = "--profile", paramLabel = "DIR", description = "Profile each process's CPU (async-profiler: Java, native and JVM frames) over the measured seconds into DIR (collapsed stacks) and print its top frames.")
+  Path profileDir;
+
+  /** The committed tiny random-weight export, for {@code --model tiny}. */
+  static final String TINY_MODEL = "model/artifacts/model-tiny-random.json";
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    JobConfig base = JobConfig.load(config);
+    List<String> modes = switch (delivery) {
+      case "both" -> List.of("at-least-once", "exactly-once");
+      case "at-least-once", "exactly-once" -> List.of(delivery);
+      default -> throw new IllegalArgumentException("--delivery must be at-least-once, exactly-once or both");
+    };
+    JobConfig base = jobConfig();
+    FeaturizerSettings featurizer = ElasticAstJob.featurizerSettings(base);
     long hopMillis = slidingHopMillis(base);
-    long boundMillis = hopMillis + 300;
-    out.printf("bench pipeline: policies %s, delivery %s, latency bound p99 <= hop %d ms + 300 ms; %d s per load after %d s warm-up%n",
-        base.featurizer.policies, delivery, hopMillis, seconds, warmupSeconds);
-    out.println(String.format("%6s %10s %10s %9s %9s %8s %8s %s", "feeds", "events/s", "expected/s",
-        "p50 ms", "p99 ms", "cpu %", "heap MB", "holds"));
+    ModelConfig modelConfig = ModelConfig.load(base.modelDir());
+    out.printf("bench pipeline: policies %s, %d ms chunks, model %s (%s), state %s, %d cores;"
+            + " latency bound p99 <= hop %d ms + 300 ms (exactly-once: + the %d ms checkpoint"
+            + " interval); one warm pipeline per sink mode, loads in turn, %d s each after"
+            + " catching up (first load: at least %d s of warm-up)%n",
+        base.featurizer.policies, chunkMillis, modelConfig.modelId(), base.modelDir(),
+        base.checkpoints.stateBackend, Runtime.getRuntime().availableProcessors(), hopMillis,
+        checkpointMs, seconds, warmupSeconds);
     out.flush();
-    int best = 0;
-    for (int n : feeds) {
-      Result r = runLoad(n, JobConfig.load(config));
-      boolean holds = r.p99Millis <= boundMillis && r.eventsPerSecond >= 0.9 * r.expectedPerSecond;
-      if (holds) {
-        best = Math.max(best, n);
+
+    Path audio = DemoCommand.extractDemoAudio(Files.createTempDirectory("elasticast-bench-audio-"));
+    List<float[]> clips = new ArrayList<>();
+    try (var files = Files.list(audio)) {
+      for (Path clip : files.filter(p -> p.toString().endsWith(".wav")).sorted().toList()) {
+        clips.add(FeaturesCommand.readMono(clip, NormalisedAudio.SAMPLE_RATE));
       }
-      out.println(String.format("%6d %10.1f %10.1f %9d %9d %8.0f %8.0f %s", n, r.eventsPerSecond,
-          r.expectedPerSecond, r.p50Millis, r.p99Millis, r.cpuPercent, r.heapMb, holds ? "yes" : "no"));
-      out.flush();
     }
-    out.println("sustained_feeds=" + best + " (largest load with p99 <= " + boundMillis
-        + " ms and >= 90% of the expected event rate)");
+    ModelCapacity.Mix mix = ModelCapacity.mix(featurizer, clips, 3,
+        chunkMillis * NormalisedAudio.SAMPLE_RATE / 1000);
+    ModelCapacity.Result alone = ModelCapacity.measure(modelConfig,
+        ElasticAstJob.inferenceSettings(base), mix, 3, 10);
+    out.printf("model alone (packed batches of the job's window mix, %d threads): %.0f windows/s;"
+            + " a feed makes %.2f windows per second of audio (%d windows over %.0f s of the clips)"
+            + " -> %.0f feeds%n",
+        base.inference.threads, alone.windowsPerSecond(), mix.windowsPerFeedSecond(),
+        mix.windows().size(), mix.audioSeconds(), alone.feeds());
+    out.println(String.format("%6s %-13s %9s %9s %8s %8s %8s %8s %9s %11s %6s %6s %6s %6s %7s %8s %7s %s",
+        "feeds", "sink", "events/s", "expected", "p50 ms", "p99 ms", "windows", "missing", "duplicated",
+        "ms/feed-s", "broker", "normal", "ingest", "job", "machine", "heap MB", "ckpt MB", "holds"));
+    out.flush();
+
+    Map<Integer, Boolean> held = new java.util.TreeMap<>();
+    for (String mode : modes) {
+      long bound = hopMillis + 300 + (mode.equals("exactly-once") ? checkpointMs : 0);
+      runMode(mode, audio, mix, r -> {
+        boolean holds = r.p99Millis <= bound && r.eventsPerSecond >= 0.9 * r.expectedPerSecond
+            && r.windows.missing() == 0 && r.windows.duplicated() == 0 && r.windows.feeds() == r.feeds;
+        held.merge(r.feeds, holds, Boolean::logicalAnd);
+        out.println(String.format("%6d %-13s %9.1f %9.1f %8d %8d %8d %8d %9d %11.2f %6.2f %6.2f %6.2f %6.2f %6.0f%% %8.0f %7s %s",
+            r.feeds, mode, r.eventsPerSecond, r.expectedPerSecond, r.p50Millis, r.p99Millis,
+            r.windows.received(), r.windows.missing(), r.windows.duplicated(), r.msPerFeedSecond,
+            r.cores.get("broker"), r.cores.get("normaliser"), r.cores.get("ingest"),
+            r.cores.get("job"), 100 * r.machineBusy, r.heapMb,
+            r.checkpointMb < 0 ? "-" : String.format("%.1f", r.checkpointMb), holds ? "yes" : "no"));
+        out.println("       " + r.note);
+        out.flush();
+      });
+    }
+    int best = held.entrySet().stream().filter(Map.Entry::getValue).mapToInt(Map.Entry::getKey)
+        .max().orElse(0);
+    out.println("(CPU columns: cores busy per process over the measured seconds; machine: all cores;"
+        + " ms/feed-s: CPU of every process per second of one feed's audio)");
+    out.printf("sustained_feeds=%d capacity_fraction=%.2f%n", best, best / alone.feeds());
     return 0;
   }
 
-  record Result(double eventsPerSecond, double expectedPerSecond, long p50Millis, long p99Millis,
-      double cpuPercent, double heapMb) {}
+  JobConfig jobConfig() {
+    JobConfig c = JobConfig.load(config);
+    if (model != null) {
+      c.inference.modelDir = model.equals("tiny")
+          ? Path.of(System.getenv().getOrDefault("ELASTICAST_HOME", ".")).resolve(TINY_MODEL).toString()
+          : model;
+    }
+    if (stateBackend != null) {
+      c.checkpoints.stateBackend = stateBackend;
+    }
+    return c.validate();
+  }
 
-  Result runLoad(int n, JobConfig jobConfig) throws Exception {
-    jobConfig.sink.deliveryGuarantee = delivery;
-    jobConfig.source.startingOffsets = "latest";
-    try (LocalPipeline pipeline = LocalPipeline.startBroker()) {
-      pipeline.startNormaliser(LocalPipeline.quiet());
-      JobConfig c = pipeline.jobConfig(jobConfig);
-      pipeline.startJob(ElasticAstJob.onKafka(c), new Configuration());
-      var audio = DemoCommand.extractDemoAudio(pipeline.workDir().resolve("audio"));
-      KafkaChunkSink sink = new KafkaChunkSink(pipeline.bootstrapServers(), pipeline.topics().audioRaw);
-      IngestRunner ingest = new IngestRunner(new IngestRunner.Options(List.of(audio.toString()), n, true,
-          true, IngestRunner.DEFAULT_CHUNK_MILLIS, null, null), sink, Ticker.system(), Clock.systemUTC(),
-          LocalPipeline.quiet(), false);
-      Thread t = new Thread(ingest::run, "bench-ingest");
-      t.setDaemon(true);
-      t.start();
+  record Result(int feeds, double eventsPerSecond, double expectedPerSecond, long p50Millis,
+      long p99Millis, WindowLedger.Count windows, Map<String, Double> cores, double machineBusy,
+      double msPerFeedSecond, double heapMb, double checkpointMb, String note) {}
 
-      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-      MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+  /**
+   * One pipeline for the sink mode, warmed up once (every JVM's compiler settles on the first
+   * load), then each load in turn: ingest starts that many feeds of its own (new stream ids), the
+   * run waits until the pipeline has caught up with them, measures, stops them and checks their
+   * windows.
+   */
+  void runMode(String mode, Path audio, ModelCapacity.Mix mix,
+      java.util.function.Consumer<Result> report) throws Exception {
+    JobConfig c = jobConfig();
+    c.sink.deliveryGuarantee = mode;
+    c.source.startingOffsets = "earliest";
+    if (mode.equals("exactly-once")) {
+      // its results become visible at each checkpoint; at-least-once keeps the job's interval
+      c.checkpoints.intervalMs = checkpointMs;
+    }
+    try (LocalPipeline pipeline = LocalPipeline.startBroker(
+        io.elasticast.kafka.EmbeddedKafkaBroker.Options.defaults().forThroughput())) {
+      Path work = pipeline.workDir();
+      try (ChildProcess normaliser = ChildProcess.cli("normaliser", work.resolve("normaliser.log"),
+              "1g", List.of("normalize", "--bootstrap-servers", pipeline.bootstrapServers(),
+                  "--threads", Integer.toString(normaliserThreads),
+                  "--state-dir", work.resolve("normaliser-state").toString(), "--metrics-port", "-1"));
+          KafkaConsumer<String, ClassificationEvent> consumer = consumer(pipeline,
+              pipeline.jobConfig(c))) {
+        JobConfig jc = pipeline.jobConfig(c);
+        var job = pipeline.startJob(ElasticAstJob.onKafka(jc), new Configuration());
+        consumer.subscribe(List.of(jc.topics.events));
+        boolean first = true;
+        for (int n : feeds) {
+          report.accept(runLoad(n, mode, first, audio, mix, pipeline, normaliser, consumer,
+              job.getJobID().toString(), jc));
+          first = false;
+        }
+      }
+    }
+  }
+
+  Result runLoad(int n, String mode, boolean first, Path audio, ModelCapacity.Mix mix,
+      LocalPipeline pipeline, ChildProcess normaliser,
+      KafkaConsumer<String, ClassificationEvent> consumer, String jobId, JobConfig jc)
+      throws Exception {
+    String prefix = "load" + n;
+    WindowLedger ledger = new WindowLedger(ElasticAstJob.featurizerSettings(jc).policies());
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    Path work = pipeline.workDir();
+    try (ChildProcess ingest = ChildProcess.cli("ingest", work.resolve("ingest-" + n + ".log"), "1g",
+        List.of("ingest", "--bootstrap-servers", pipeline.bootstrapServers(),
+            "--feeds", Integer.toString(n), "--loop", "--chunk-ms", Integer.toString(chunkMillis),
+            "--stream-id", prefix, "--no-progress", "--metrics-port", "-1", audio.toString()))) {
+      // warm up until this load's windows arrive within a second of their end, for 5 s in a row
+      // (at least 10 s; the first load also lets every JVM's compiler settle)
+      long warmStart = System.nanoTime();
+      long minWarm = TimeUnit.SECONDS.toNanos(first ? warmupSeconds : 10);
+      long maxWarm = TimeUnit.SECONDS.toNanos(first ? 3L * warmupSeconds : warmupSeconds);
+      long caughtUpSince = -1;
+      while (System.nanoTime() - warmStart < maxWarm) {
+        List<Long> recent = new ArrayList<>();
+        for (ConsumerRecord<String, ClassificationEvent> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.value().getStreamId().startsWith(prefix + "-")) {
+            ledger.add(r.value());
+            recent.add(System.currentTimeMillis() * 1000 - r.value().getWindowEndMicros());
+          }
+        }
+        recent.sort(null);
+        boolean caughtUp = !recent.isEmpty() && FeedBoard.percentile(recent, 0.5) < 1_000_000;
+        caughtUpSince = caughtUp ? (caughtUpSince < 0 ? System.nanoTime() : caughtUpSince) : -1;
+        if (caughtUpSince > 0 && System.nanoTime() - caughtUpSince > TimeUnit.SECONDS.toNanos(5)
+            && System.nanoTime() - warmStart > minWarm) {
+          break;
+        }
+      }
+      double warmedSeconds = (System.nanoTime() - warmStart) / 1e9;
+
+      Map<String, Long> pids = new LinkedHashMap<>();
+      pids.put("broker", pipeline.brokerPid());
+      pids.put("normaliser", normaliser.pid());
+      pids.put("ingest", ingest.pid());
+      pids.put("job", ProcessHandle.current().pid());
+      Map<String, Path> profiles = new LinkedHashMap<>();
+      if (profileDir != null) {
+        Files.createDirectories(profileDir);
+        for (var e : pids.entrySet()) {
+          CpuProfile.start(e.getValue());
+          profiles.put(e.getKey(), profileDir.resolve(n + "-" + mode + "-" + e.getKey() + ".collapsed"));
+        }
+      }
+      Map<String, Double> cpuStart = new LinkedHashMap<>();
+      pids.forEach((name, pid) -> cpuStart.put(name, ProcessCpu.seconds(pid)));
+      ProcessCpu.Machine machineStart = ProcessCpu.Machine.now();
       List<Long> latencies = new ArrayList<>();
       long counted = 0;
       double heapMax = 0;
-      try (KafkaConsumer<String, ClassificationEvent> consumer = consumer(pipeline, c)) {
-        consumer.subscribe(List.of(c.topics.events));
-        long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
-        while (System.nanoTime() < warmEnd) {
-          consumer.poll(Duration.ofMillis(200));
-        }
-        long cpuStart = os.getProcessCpuTime();
-        long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < end) {
-          for (ConsumerRecord<String, ClassificationEvent> r : consumer.poll(Duration.ofMillis(100))) {
-            long now = System.currentTimeMillis() * 1000;
-            latencies.add(now - r.value().getWindowEndMicros());
+      long start = System.nanoTime();
+      long end = start + TimeUnit.SECONDS.toNanos(seconds);
+      while (System.nanoTime() < end) {
+        for (ConsumerRecord<String, ClassificationEvent> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.value().getStreamId().startsWith(prefix + "-")) {
+            latencies.add(System.currentTimeMillis() * 1000 - r.value().getWindowEndMicros());
+            ledger.add(r.value());
             counted++;
           }
-          heapMax = Math.max(heapMax, memory.getHeapMemoryUsage().getUsed() / 1e6);
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9 / elapsed / os.getAvailableProcessors() * 100;
-        latencies.sort(null);
-        ingest.stop();
-        sink.close();
-        return new Result(counted / elapsed, n * expectedWindowsPerFeedSecond(c),
-            io.elasticast.app.live.FeedBoard.percentile(latencies, 0.5) / 1000,
-            io.elasticast.app.live.FeedBoard.percentile(latencies, 0.99) / 1000, cpu, heapMax);
+        heapMax = Math.max(heapMax, memory.getHeapMemoryUsage().getUsed() / 1e6);
       }
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      ProcessCpu.Machine machineEnd = ProcessCpu.Machine.now();
+      Map<String, Double> cores = new LinkedHashMap<>();
+      double cpuSeconds = 0;
+      for (var e : pids.entrySet()) {
+        double used = ProcessCpu.seconds(e.getValue()) - cpuStart.get(e.getKey());
+        cores.put(e.getKey(), used / elapsed);
+        cpuSeconds += used;
+      }
+      // after the CPU is read: stopping a profiler writes its stacks, in the profiled process
+      for (var e : profiles.entrySet()) {
+        CpuProfile.stop(pids.get(e.getKey()), e.getValue());
+      }
+      double checkpointMb = -1;
+      String note = String.format("warm-up %.0f s; CPU: these processes %.2f cores of %.2f busy",
+          warmedSeconds, cpuSeconds / elapsed,
+          machineEnd.busySince(machineStart) * Runtime.getRuntime().availableProcessors());
+      var latest = latestCheckpoint(pipeline.webUiPort(), jobId);
+      if (latest != null) {
+        checkpointMb = latest.stateBytes() / 1e6;
+        note += String.format("; checkpoint %d: %.1f MB (%.1f KB per feed of this load), %d ms end"
+                + " to end, %d completed, %d failed", latest.id(), latest.stateBytes() / 1e6,
+            latest.stateBytes() / 1e3 / n, latest.durationMillis(), latest.completed(),
+            latest.failed());
+      }
+      if (!profiles.isEmpty()) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("  profile, %d feeds %s: share of each process's CPU samples by top frame%n", n, mode);
+        CpuProfile.print(out, profiles, 12);
+        out.flush();
+      }
+
+      // stop this load's sources, then take what is still on its way
+      long stoppedMicros = System.currentTimeMillis() * 1000;
+      ingest.close();
+      long quietFor = mode.equals("exactly-once") ? checkpointMs + 4_000 : 4_000;
+      long lastNew = System.nanoTime();
+      long deadline = lastNew + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() - lastNew < TimeUnit.MILLISECONDS.toNanos(quietFor)
+          && System.nanoTime() < deadline) {
+        for (ConsumerRecord<String, ClassificationEvent> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value().getStreamId().startsWith(prefix + "-")) {
+            lastNew = System.nanoTime();
+            ledger.add(r.value());
+          }
+        }
+      }
+      latencies.sort(null);
+      WindowLedger.Count count = ledger.count(
+          stoppedMicros - chunkMillis * 1000L - TimeUnit.MILLISECONDS.toMicros(500));
+      return new Result(n, counted / elapsed, n * mix.windowsPerFeedSecond(),
+          FeedBoard.percentile(latencies, 0.5) / 1000, FeedBoard.percentile(latencies, 0.99) / 1000,
+          count, cores, machineEnd.busySince(machineStart), cpuSeconds * 1000 / (n * elapsed),
+          heapMax, checkpointMb, note);
     }
   }
 
@@ -137,23 +341,37 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
         c.sink.deliveryGuarantee.equals("exactly-once") ? "read_committed" : "read_uncommitted");
     var topic = pipeline.topics().events;
     return new KafkaConsumer<>(p, topic.keySerde().deserializer(), topic.valueSerde().deserializer());
   }
 
-  /** Sliding windows per second of audio, summed over the sliding policies (segments vary). */
-  static double expectedWindowsPerFeedSecond(JobConfig c) {
-    return ElasticAstJob.featurizerSettings(c).policies().stream()
-        .filter(p -> p.kind() == io.elasticast.featurizer.WindowPolicy.Kind.SLIDING)
-        .mapToDouble(p -> 1000.0 / (p.hopFrames() * p.frameShiftMs())).sum();
+  /** The latest completed checkpoint, from the job's REST API; null when there is none yet. */
+  record Checkpoint(long id, long stateBytes, long durationMillis, long completed, long failed) {}
+
+  static Checkpoint latestCheckpoint(int restPort, String jobId) {
+    try {
+      String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create("http://localhost:" + restPort + "/jobs/" + jobId + "/checkpoints")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+      var completed = json.path("latest").path("completed");
+      if (completed.isMissingNode() || completed.isNull()) {
+        return null;
+      }
+      return new Checkpoint(completed.path("id").asLong(), completed.path("state_size").asLong(),
+          completed.path("end_to_end_duration").asLong(), json.path("counts").path("completed").asLong(),
+          json.path("counts").path("failed").asLong());
+    } catch (Exception e) {
+      return null;
+    }
   }
 
   static long slidingHopMillis(JobConfig c) {
     return ElasticAstJob.featurizerSettings(c).policies().stream()
-        .filter(p -> p.kind() == io.elasticast.featurizer.WindowPolicy.Kind.SLIDING)
+        .filter(p -> p.kind() == WindowPolicy.Kind.SLIDING)
         .mapToLong(p -> (long) p.hopFrames() * p.frameShiftMs()).min().orElse(500);
   }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.elasticast.featurizer.FbankConfig;
 import io.elasticast.featurizer.FbankExtractor;
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.InvalidModelException;
 import io.elasticast.inference.LogitsDecoder;

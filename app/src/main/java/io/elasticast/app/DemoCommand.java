@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code elasticast demo}: the whole pipeline on embedded defaults, no Docker: broker, normaliser,
- * job, and the bundled feeds at real-time pace; shows the same view as {@code watch} (a line per
+ * job (in this JVM, or with {@code --cluster} on a session cluster of separate processes), and the
+ * bundled feeds at real-time pace; shows the same view as {@code watch} (a line per
  * incident opening or closing, a per-feed status table; {@code --events}: a line per window), then
  * a summary, and shuts everything down.
  */
@@ -73,6 +74,9 @@ public final class DemoCommand implements Callable<Integer> {
         .max(Comparator.comparingInt(String::length))
         .map(DEMO_CLIP_LABELS::get).orElse(Set.of());
   }
+  /** Where the cluster's processes look for free ports for their metrics ({@code --cluster}). */
+  static final String CLUSTER_METRICS_PORTS = "9249-9259";
+
   /**
    * Silence between a clip's loops: longer than the incidents' hold time (2 s) plus a window, so
    * each play of a clip is one incident that opens and closes, as a passing siren would be.
@@ -101,6 +105,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--plain", description = "No in-place redraw of the status table (automatic when not on a terminal).")
   boolean plain;
 
+  @Option(names = "--cluster", description = "Run the job on a Flink session cluster of separate processes"
+      + " (a JobManager and 2 TaskManagers, as the cluster command starts them) instead of in this JVM.")
+  boolean onCluster;
+
   /** Counted down by Ctrl-C (shutdown hook) or by a test. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -128,7 +136,14 @@ public final class DemoCommand implements Callable<Integer> {
     try (LocalPipeline pipeline = LocalPipeline.startBroker()) {
       pipeline.startNormaliser(LocalPipeline.quiet());
       JobConfig c = pipeline.jobConfig(jobConfig);
-      pipeline.startJob(ElasticAstJob.onKafka(c), new Configuration());
+      if (onCluster) {
+        out.println("starting a Flink session cluster: a JobManager and 2 TaskManagers, each its own process ...");
+        out.flush();
+        pipeline.startJobOnCluster(ElasticAstJob.onKafka(c), FlinkCluster.Options.defaults()
+            .metricsPorts(FlinkPrometheus.Ports.parse(CLUSTER_METRICS_PORTS)));
+      } else {
+        pipeline.startJob(ElasticAstJob.onKafka(c), new Configuration());
+      }
       Path audio = extractDemoAudio(pipeline.workDir().resolve("demo-audio"));
       out.printf("broker %s, Flink web UI http://localhost:%d, model %s, ready in %.1f s%n",
           pipeline.bootstrapServers(), pipeline.webUiPort(), c.modelDir(),

@@ -4,10 +4,11 @@ import io.elasticast.app.flink.AvroRecordSerializer;
 import io.elasticast.app.flink.SourcedChunkDeserializer;
 import io.elasticast.featurizer.ChunkAdmission;
 import io.elasticast.featurizer.ChunkGate;
-import io.elasticast.featurizer.FbankWindowFunction;
 import io.elasticast.featurizer.FeaturizerSettings;
+import io.elasticast.featurizer.FeaturizerStage;
+import io.elasticast.featurizer.FeedChunk;
 import io.elasticast.featurizer.SourcedChunk;
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.featurizer.WindowPolicy;
 import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.PackAndInferOperator;
@@ -37,15 +38,23 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
@@ -82,31 +91,101 @@ public final class ElasticAstJob {
     this.deadLetters = deadLetters;
   }
 
-  /** The Kafka-to-Kafka job that {@code config} describes. */
+  /** The Kafka-to-Kafka job that {@code config} describes, on a Flink configuration of its own. */
   public static ElasticAstJob onKafka(JobConfig config) {
+    return onKafka(config, new Configuration());
+  }
+
+  /**
+   * The Kafka-to-Kafka job that {@code config} describes, for a cluster whose configuration is
+   * {@code flink} (it names the deployment, see {@link #transactionalIdPrefix}).
+   */
+  public static ElasticAstJob onKafka(JobConfig config, ReadableConfig flink) {
     if (config.sink.deliveryGuarantee.equals("exactly-once")) {
       createMissingTopics(config, List.of(config.topics.events, config.topics.incidents,
           config.topics.alerts, config.topics.deadLetters));
     }
+    String prefix = transactionalIdPrefix(config, flink);
     return new ElasticAstJob(config, kafkaSource(config),
-        kafkaSink(config, config.topics.events, ClassificationEvent.class, ClassificationEvent::getStreamId, "events"),
-        kafkaSink(config, config.topics.incidents, Incident.class, Incident::getStreamId, "incidents"),
-        kafkaSink(config, config.topics.alerts, Incident.class, Incident::getStreamId, "alerts"),
-        kafkaSink(config, config.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq"));
+        kafkaSink(config, prefix, config.topics.events, ClassificationEvent.class, ClassificationEvent::getStreamId, "events"),
+        kafkaSink(config, prefix, config.topics.incidents, Incident.class, Incident::getStreamId, "incidents"),
+        kafkaSink(config, prefix, config.topics.alerts, Incident.class, Incident::getStreamId, "alerts"),
+        kafkaSink(config, prefix, config.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq"));
   }
 
-  /** Adds the pipeline to {@code env}; returns the events stream (for tests and metrics). */
+  /** Set by the Flink Kubernetes operator from the FlinkDeployment's namespace and name. */
+  static final ConfigOption<String> KUBERNETES_NAMESPACE =
+      ConfigOptions.key("kubernetes.namespace").stringType().noDefaultValue();
+  static final ConfigOption<String> KUBERNETES_CLUSTER_ID =
+      ConfigOptions.key("kubernetes.cluster-id").stringType().noDefaultValue();
+  static final ConfigOption<String> HA_CLUSTER_ID =
+      ConfigOptions.key("high-availability.cluster-id").stringType().noDefaultValue();
+
+  /**
+   * {@code sink.transactional-id-prefix}, followed by the deployment's namespace and cluster id
+   * where Flink's configuration has them ({@code kubernetes.namespace}, {@code
+   * kubernetes.cluster-id}, else {@code high-availability.cluster-id}): two deployments of the same
+   * job configuration on one broker would otherwise share transactional ids and fence each other.
+   */
+  static String transactionalIdPrefix(JobConfig config, ReadableConfig flink) {
+    StringBuilder prefix = new StringBuilder(config.sink.transactionalIdPrefix);
+    flink.getOptional(KUBERNETES_NAMESPACE).ifPresent(ns -> prefix.append('-').append(ns));
+    flink.getOptional(KUBERNETES_CLUSTER_ID).or(() -> flink.getOptional(HA_CLUSTER_ID))
+        .map(id -> id.replaceAll("^/+|/+$", "").replace('/', '-'))
+        .filter(id -> !id.isEmpty())
+        .ifPresent(id -> prefix.append('-').append(id));
+    return prefix.toString();
+  }
+
+  /**
+   * {@code conf} for a MiniCluster in this process, with the job configuration's parallelism
+   * where {@code conf} sets none: a local environment otherwise sets {@code parallelism.default}
+   * to the machine's core count, which {@link #build} would take for the cluster's choice.
+   */
+  public Configuration forLocalRun(Configuration conf) {
+    if (!conf.contains(CoreOptions.DEFAULT_PARALLELISM)) {
+      conf.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism);
+    }
+    return conf;
+  }
+
+  /**
+   * Adds the pipeline to {@code env}; returns the events stream (for tests and metrics).
+   * Parallelism, the checkpoint interval and the checkpoint directory come from Flink's
+   * configuration where it sets them ({@code parallelism.default}, {@code
+   * execution.checkpointing.interval}, {@code execution.checkpointing.dir}: a cluster's operator
+   * decides them); the job configuration's values fill in what it leaves unset (local runs).
+   */
   public DataStream<ClassificationEvent> build(StreamExecutionEnvironment env) {
-    env.setParallelism(config.parallelism);
-    if (config.checkpoints.intervalMs > 0) {
+    ReadableConfig flink = env.getConfiguration();
+    if (flink.getOptional(CoreOptions.DEFAULT_PARALLELISM).isEmpty()) {
+      env.setParallelism(config.parallelism);
+    }
+    if (flink.getOptional(CheckpointingOptions.CHECKPOINTING_INTERVAL).isEmpty()
+        && config.checkpoints.intervalMs > 0) {
       env.enableCheckpointing(config.checkpoints.intervalMs);
     }
     Configuration checkpoints = new Configuration();
-    checkpoints.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-    checkpoints.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointStorageUri());
-    // a killed or cancelled job leaves its latest checkpoint behind, so the next run resumes from it
-    checkpoints.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
-        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    if (flink.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY).isEmpty()) {
+      checkpoints.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      checkpoints.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.checkpointStorageUri());
+    }
+    if (flink.getOptional(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION).isEmpty()) {
+      // a killed or cancelled job leaves its latest checkpoint behind, so the next run resumes from it
+      checkpoints.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+          ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    }
+    if (flink.getOptional(StateBackendOptions.STATE_BACKEND).isEmpty()) {
+      checkpoints.set(StateBackendOptions.STATE_BACKEND, config.checkpoints.stateBackend);
+      if (config.checkpoints.stateBackend.equals("rocksdb")) {
+        checkpoints.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+      }
+    }
+    if (flink.getOptional(PipelineOptions.GENERIC_TYPES).isEmpty()) {
+      // every record and state type has a serializer of its own (POJO, Avro, basic); a type that
+      // would fall back to Kryo is a mistake that fails the job at once instead of slowing it down
+      checkpoints.set(PipelineOptions.GENERIC_TYPES, false);
+    }
     env.configure(checkpoints);
 
     // Event time is the chunk's own clock; idle partitions must not stall the watermark, and a
@@ -115,21 +194,19 @@ public final class ElasticAstJob {
         .<SourcedChunk>forBoundedOutOfOrderness(Duration.ofMillis(config.source.maxOutOfOrdernessMs))
         .withTimestampAssigner((record, ts) -> record.eventTimeMillis())
         .withIdleness(Duration.ofMillis(config.source.idlenessMs));
-    SingleOutputStreamOperator<SourcedChunk> admitted = env
+    SingleOutputStreamOperator<FeedChunk> admitted = env
         .fromSource(chunks, watermarks, "normalised-chunks").uid("normalised-chunks")
         .process(new ChunkGate(admission(config), config.deadLetters.maxValueBytes))
-        .returns(SourcedChunk.class)
+        .returns(FeedChunk.class)
         .name("admit-chunks").uid("admit-chunks");
 
-    // One key per feed: the featurizer's buffers and sequence tracking are per stream.
-    SingleOutputStreamOperator<SpectrogramWindow> windows = admitted
-        .keyBy(SourcedChunk::streamId)
-        .process(new FbankWindowFunction(featurizerSettings(config), config.deadLetters.maxValueBytes))
-        .name("fbank-windows").uid("fbank-windows");
+    // One key per feed: a feed's cursor and frames live with its key.
+    SingleOutputStreamOperator<SpectrogramWindow> windows =
+        FeaturizerStage.windows(admitted, featurizerSettings(config));
 
-    // Windows keep their feed's key so a feed's windows and their order stay on one subtask.
+    // Chained to the featurizer: windows stay on their feed's subtask (so a feed's windows keep
+    // their order) without being serialised across a shuffle; each subtask packs its own feeds.
     SingleOutputStreamOperator<ClassificationEvent> scored = windows
-        .keyBy(w -> w.streamId)
         .transform("pack-and-infer", PackAndInferOperator.EVENT_TYPE,
             new PackAndInferOperator(inferenceSettings(config)))
         .uid("pack-and-infer");
@@ -137,15 +214,17 @@ public final class ElasticAstJob {
     scored.sinkTo(events).name("events-sink").uid("events-sink");
 
     // Incidents per feed (and label) from its sliding windows; alerts are those of alerts.labels.
-    SingleOutputStreamOperator<Incident> incidentStream = scored
-        .keyBy(ClassificationEvent::getStreamId)
+    // Events are still partitioned by feed as the featurizer's key put them (forward, same
+    // parallelism), so they are keyed again in place, with no shuffle.
+    SingleOutputStreamOperator<Incident> incidentStream = DataStreamUtils
+        .reinterpretAsKeyedStream(scored, ClassificationEvent::getStreamId, Types.STRING)
         .process(new IncidentFunction(incidentSettings(config)))
         .returns(IncidentFunction.INCIDENT_TYPE)
         .name("incidents").uid("incidents");
     incidentStream.sinkTo(incidents).name("incidents-sink").uid("incidents-sink");
     incidentStream.getSideOutput(IncidentFunction.ALERTS).sinkTo(alerts).name("alerts-sink").uid("alerts-sink");
     admitted.getSideOutput(ChunkGate.REJECTED)
-        .union(windows.getSideOutput(FbankWindowFunction.REJECTED), scored.getSideOutput(PackAndInferOperator.REJECTED)
+        .union(scored.getSideOutput(PackAndInferOperator.REJECTED)
             .map(ElasticAstJob::deadLetterOf).returns(new AvroTypeInfo<>(DeadLetter.class)))
         .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
     return scored;
@@ -156,7 +235,7 @@ public final class ElasticAstJob {
     env.execute(JOB_NAME);
   }
 
-  static FeaturizerSettings featurizerSettings(JobConfig c) {
+  public static FeaturizerSettings featurizerSettings(JobConfig c) {
     Map<String, List<WindowPolicy>> perFeed = new LinkedHashMap<>();
     c.featurizer.perFeed.forEach((feed, specs) ->
         perFeed.put(feed, specs.stream().map(WindowPolicy::parse).toList()));
@@ -165,8 +244,8 @@ public final class ElasticAstJob {
     FeaturizerSettings defaults = FeaturizerSettings.defaults(
         c.featurizer.policies.stream().map(WindowPolicy::parse).toList());
     return new FeaturizerSettings(c.featurizer.melBins, defaults.policies(), perFeed, gap,
-        c.featurizer.reorderCapacity, defaults.maxZeroFill(),
-        Duration.ofMillis(c.featurizer.idleTimeoutMs), defaults.retention());
+        defaults.maxZeroFill(), Duration.ofMillis(c.featurizer.idleTimeoutMs),
+        Duration.ofMillis(c.featurizer.stoppedInputFlushMs), defaults.retention());
   }
 
   static ChunkAdmission admission(JobConfig c) {
@@ -174,7 +253,7 @@ public final class ElasticAstJob {
         Duration.ofMillis(c.source.maxChunkMs));
   }
 
-  static InferenceSettings inferenceSettings(JobConfig c) {
+  public static InferenceSettings inferenceSettings(JobConfig c) {
     InferenceSettings s = InferenceSettings.defaults(c.modelDir().toString())
         .withBatching(c.inference.maxCallTokens, c.inference.maxDelayMs, c.inference.maxWaiting)
         // alerts are incidents now (IncidentFunction.ALERTS): the per-window alert output stays off
@@ -275,7 +354,7 @@ public final class ElasticAstJob {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ElasticAstJob.class);
 
   static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> kafkaSink(JobConfig c,
-      String topic, Class<T> type, AvroRecordSerializer.KeyOf<T> keyOf, String suffix) {
+      String transactionalIdPrefix, String topic, Class<T> type, AvroRecordSerializer.KeyOf<T> keyOf, String suffix) {
     DeliveryGuarantee guarantee = switch (c.sink.deliveryGuarantee) {
       case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
       case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
@@ -286,7 +365,7 @@ public final class ElasticAstJob {
         .setKafkaProducerConfig(clientProperties(c))
         .setRecordSerializer(new AvroRecordSerializer<>(topic, type, keyOf))
         .setDeliveryGuarantee(guarantee)
-        .setTransactionalIdPrefix(c.sink.transactionalIdPrefix + "-" + suffix)
+        .setTransactionalIdPrefix(transactionalIdPrefix + "-" + suffix)
         // POOLING aborts lingering transactions by listing the open ones and skips those the
         // committer still has to commit. The default (INCREMENTING, aborted by probing ids) lost
         // the killed subtask's pre-committed transaction when a TaskManager died between a
@@ -316,6 +395,7 @@ public final class ElasticAstJob {
     if (bootstrap != null) {
       config.kafka.bootstrapServers = bootstrap;
     }
-    ElasticAstJob.onKafka(config).execute(StreamExecutionEnvironment.getExecutionEnvironment());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    ElasticAstJob.onKafka(config, env.getConfiguration()).execute(env);
   }
 }

@@ -95,7 +95,7 @@ public final class JobCommand implements Callable<Integer> {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createRemoteEnvironment(host, port, conf, appJar());
     announce(c);
-    ElasticAstJob.onKafka(c).execute(env);
+    ElasticAstJob.onKafka(c, env.getConfiguration()).execute(env);
     return 0;
   }
 
@@ -131,8 +131,9 @@ public final class JobCommand implements Callable<Integer> {
         if (!restoreSettings(c, conf)) {
           return 2;
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        ElasticAstJob.onKafka(c).build(env);
+        ElasticAstJob job = ElasticAstJob.onKafka(c);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(job.forLocalRun(conf));
+        job.build(env);
         StreamGraph graph = env.getStreamGraph();
         graph.setJobName(ElasticAstJob.JOB_NAME);
         graph.setJobId(Recovery.jobId(c));

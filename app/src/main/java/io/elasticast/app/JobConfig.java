@@ -69,8 +69,8 @@ public final class JobConfig implements Serializable {
     public List<String> policies = new ArrayList<>();
     public Map<String, List<String>> perFeed = new LinkedHashMap<>();
     public String gapPolicy;
-    public int reorderCapacity;
     public long idleTimeoutMs;
+    public long stoppedInputFlushMs;
   }
 
   public static final class Inference implements Serializable {
@@ -142,6 +142,8 @@ public final class JobConfig implements Serializable {
   public static final class Checkpoints implements Serializable {
     public long intervalMs;
     public String storage;
+    /** hashmap (state on the heap, full checkpoints) or rocksdb (on disk, incremental). */
+    public String stateBackend;
   }
 
   public static final class DeadLetters implements Serializable {
@@ -251,6 +253,8 @@ public final class JobConfig implements Serializable {
         "source.starting-offsets must be earliest or latest");
     require(parallelism >= 1, "parallelism must be >= 1");
     require(inference.maxDelayMs >= 1, "inference.max-delay-ms must be >= 1");
+    require("hashmap".equals(checkpoints.stateBackend) || "rocksdb".equals(checkpoints.stateBackend),
+        "checkpoints.state-backend must be hashmap or rocksdb, not " + checkpoints.stateBackend);
     require(checkpoints.storage != null && !checkpoints.storage.isBlank(),
         "checkpoints.storage must name a directory (JobManager memory cannot hold more than a few feeds)");
     require(source.maxEventTimeAheadMs >= 0, "source.max-event-time-ahead-ms must be >= 0");

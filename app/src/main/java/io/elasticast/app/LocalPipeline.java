@@ -34,7 +34,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * The whole pipeline on this machine: an embedded broker with the pipeline's topics, the Kafka
- * Streams normaliser, and the Flink job in a local MiniCluster with its web UI. The demo, the
+ * Streams normaliser, and the Flink job in a local MiniCluster with its web UI (or on a session
+ * cluster of separate processes, {@link #startJobOnCluster}). The demo, the
  * end-to-end test and the pipeline benchmark all run on it; {@link #close} leaves no process,
  * thread or temp dir behind. Each part serves Prometheus metrics on a free port of its own
  * ({@link #metricsUrls}; names in {@code docs/metrics.md}).
@@ -51,6 +52,8 @@ public final class LocalPipeline implements AutoCloseable {
   private final CountDownLatch normaliserStop = new CountDownLatch(1);
   private Thread normaliser;
   private JobClient job;
+  /** The session cluster the job runs on ({@link #startJobOnCluster}), or null for a MiniCluster. */
+  private FlinkCluster cluster;
   private int webUiPort;
   /** Process ("job", "normaliser", "ingest") → its metrics port, in the order they started. */
   private final Map<String, Integer> metricsPorts = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -65,8 +68,12 @@ public final class LocalPipeline implements AutoCloseable {
 
   /** An embedded broker with the pipeline's topics; start the other parts with the methods below. */
   public static LocalPipeline startBroker() {
-    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
-        EmbeddedKafkaBroker.Options.defaults().defaultPartitions(PARTITIONS));
+    return startBroker(EmbeddedKafkaBroker.Options.defaults());
+  }
+
+  /** The same with the given broker options (a throughput-tuned broker for benchmarks). */
+  public static LocalPipeline startBroker(EmbeddedKafkaBroker.Options options) {
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(options.defaultPartitions(PARTITIONS));
     LocalPipeline p = new LocalPipeline(tempDir(), broker.bootstrapServers(), broker);
     p.createTopics();
     return p;
@@ -176,7 +183,8 @@ public final class LocalPipeline implements AutoCloseable {
     conf.set(WebOptions.TMP_DIR, workDir.resolve("flink-web").toString());
     int metricsPort = JobCommand.freePort();
     FlinkPrometheus.enable(conf, Integer.toString(metricsPort));
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(elasticAstJob.forLocalRun(conf));
     elasticAstJob.build(env);
     job = env.executeAsync(ElasticAstJob.JOB_NAME);
     // the MiniCluster (and with it the reporter) is up once executeAsync returns; a reporter that
@@ -187,6 +195,31 @@ public final class LocalPipeline implements AutoCloseable {
     }
     metricsPorts.put(JOB, metricsPort);
     return job;
+  }
+
+  /**
+   * Starts a Flink session cluster of separate processes ({@link FlinkCluster}: a JobManager and
+   * the TaskManagers of {@code options}, run from this JVM's classpath, which holds the job's
+   * classes) and submits {@code job} to it; returns at once. {@link #close} cancels the job and
+   * stops the cluster. The cluster's processes serve their metrics under their own names.
+   */
+  public JobClient startJobOnCluster(ElasticAstJob elasticAstJob, FlinkCluster.Options options) throws Exception {
+    if (cluster != null) {
+      throw new IllegalStateException("this pipeline already runs a cluster");
+    }
+    cluster = FlinkCluster.start(options);
+    webUiPort = cluster.restPort();
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment(
+        "localhost", cluster.restPort(), new Configuration());
+    elasticAstJob.build(env);
+    job = env.executeAsync(ElasticAstJob.JOB_NAME);
+    cluster.metricsPorts().forEach(metricsPorts::put);
+    return job;
+  }
+
+  /** The session cluster the job runs on, if {@link #startJobOnCluster} started one. */
+  public java.util.Optional<FlinkCluster> cluster() {
+    return java.util.Optional.ofNullable(cluster);
   }
 
   /**
@@ -226,6 +259,11 @@ public final class LocalPipeline implements AutoCloseable {
     return bootstrapServers;
   }
 
+  /** The embedded broker's process id (-1 on a broker this pipeline did not start). */
+  public long brokerPid() {
+    return broker == null ? -1 : broker.pid();
+  }
+
   public Topics topics() {
     return topics;
   }
@@ -263,6 +301,10 @@ public final class LocalPipeline implements AutoCloseable {
   @Override
   public void close() {
     cancelJob();
+    if (cluster != null) {
+      cluster.close();
+      cluster = null;
+    }
     normaliserStop.countDown();
     if (normaliser != null) {
       try {

@@ -130,7 +130,7 @@ public final class NormalizeCommand implements Callable<Integer> {
     @Option(names = "--chunks", description = "Chunks per measured pass (default: ${DEFAULT-VALUE}).")
     int chunks = 5_000;
 
-    @Option(names = "--repeats", description = "Measured passes per input format (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", description = "Measured 1-s JMH iterations per input format (default: ${DEFAULT-VALUE}).")
     int repeats = 5;
 
     @Option(names = "--broker", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -143,10 +143,10 @@ public final class NormalizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
-      io.elasticast.ingest.NormaliserBenchmark.perRecord(out, chunks, repeats);
+      io.elasticast.bench.NormaliserBenchmark.perRecord(out, chunks, repeats);
       if (broker) {
         try (var b = io.elasticast.kafka.EmbeddedKafkaBroker.start()) {
-          io.elasticast.ingest.NormaliserBenchmark.endToEnd(out, b.bootstrapServers(), brokerChunks);
+          io.elasticast.bench.NormaliserBenchmark.endToEnd(out, b.bootstrapServers(), brokerChunks);
         }
       }
       return 0;

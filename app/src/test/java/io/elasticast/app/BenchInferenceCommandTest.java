@@ -16,8 +16,8 @@ class BenchInferenceCommandTest {
   private static final Path MODULE = Path.of(System.getProperty("user.dir")).toAbsolutePath();
   private static final Path ROOT = MODULE.getParent();
   private static final Pattern LAST_LINE = Pattern.compile(
-      "packed/padded=(\\S+) packed/one=(\\S+) packed/one_1s=(\\S+) packed/pytorch=(\\S+)"
-          + " utilisation=(\\S+) matmul_frac=(\\S+)");
+      "packed/best_1s=(\\S+) packed/best_10s=(\\S+) packed/best_mixed=(\\S+)"
+          + " packed/best_multiscale=(\\S+) packed/best_multires=(\\S+) attention_density=(\\S+)");
 
   @Test
   void shouldPrintTheTableAndTheRatioLine() {
@@ -29,7 +29,7 @@ class BenchInferenceCommandTest {
     int code = cli.execute("bench", "inference",
         "--model", ROOT.resolve("model/artifacts/model-tiny-random.json").toString(),
         "--model-code", ROOT.resolve("model").toString(),
-        "--windows", "6", "--one-second-windows", "8", "--rounds", "1", "--threads", "1");
+        "--scale", "0.05", "--rounds", "1", "--threads", "1");
 
     assertThat(code).as(err.toString()).isZero();
     String[] lines = out.toString().strip().split("\n");
@@ -38,8 +38,8 @@ class BenchInferenceCommandTest {
     for (int g = 1; g <= 6; g++) {
       assertThat(Double.parseDouble(m.group(g))).isPositive();
     }
-    assertThat(Double.parseDouble(m.group(5))).isLessThanOrEqualTo(1.0); // tokens / slots
-    assertThat(out.toString()).contains("one-at-a-time", "padded-8", "packed", "pytorch-eager",
-        "ORT MatMul");
+    assertThat(Double.parseDouble(m.group(6))).isLessThanOrEqualTo(1.0); // Σl² / ΣL²
+    assertThat(out.toString()).contains("one-at-a-time", "padded-4", "padded-32", "packed",
+        "pytorch-eager", "BLAS", "linear", "attention", "gathers");
   }
 }

@@ -2,11 +2,9 @@ package io.elasticast.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.elasticast.featurizer.ExtractorCache;
 import io.elasticast.featurizer.FeaturizerSettings;
-import io.elasticast.featurizer.FeedFeaturizer;
-import io.elasticast.featurizer.FeedState;
-import io.elasticast.featurizer.SpectrogramWindow;
+import io.elasticast.featurizer.OfflineFeed;
+import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.ingest.IngestRunner;
 import io.elasticast.ingest.KafkaChunkSink;
 import io.elasticast.ingest.Ticker;
@@ -204,17 +202,17 @@ abstract class EndToEndContract {
 
   static org.apache.flink.connector.kafka.sink.KafkaSink<ClassificationEvent> sinkOf(JobConfig c, String topic) {
     ElasticAstJob.createMissingTopics(c, java.util.List.of(topic));
-    return ElasticAstJob.kafkaSink(c, topic, ClassificationEvent.class, ClassificationEvent::getStreamId, topic);
+    return ElasticAstJob.kafkaSink(c, c.sink.transactionalIdPrefix, topic, ClassificationEvent.class, ClassificationEvent::getStreamId, topic);
   }
 
   static org.apache.flink.connector.kafka.sink.KafkaSink<Incident> incidentSinkOf(JobConfig c, String topic) {
     ElasticAstJob.createMissingTopics(c, java.util.List.of(topic));
-    return ElasticAstJob.kafkaSink(c, topic, Incident.class, Incident::getStreamId, topic);
+    return ElasticAstJob.kafkaSink(c, c.sink.transactionalIdPrefix, topic, Incident.class, Incident::getStreamId, topic);
   }
 
   static org.apache.flink.connector.kafka.sink.KafkaSink<DeadLetter> dlqOf(JobConfig c) {
     ElasticAstJob.createMissingTopics(c, java.util.List.of(c.topics.deadLetters));
-    return ElasticAstJob.kafkaSink(c, c.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq");
+    return ElasticAstJob.kafkaSink(c, c.sink.transactionalIdPrefix, c.topics.deadLetters, DeadLetter.class, ElasticAstJob::deadLetterKey, "dlq");
   }
 
   static Configuration withNoRestarts(Configuration base) {
@@ -297,12 +295,11 @@ abstract class EndToEndContract {
   static List<SpectrogramWindow> expectedWindows(JobConfig config,
       Map<String, List<AudioChunk>> normalised) {
     FeaturizerSettings settings = ElasticAstJob.featurizerSettings(config);
-    ExtractorCache extractors = new ExtractorCache(settings.numMelBins());
     List<SpectrogramWindow> windows = new ArrayList<>();
     normalised.forEach((stream, chunks) -> {
-      FeedFeaturizer f = new FeedFeaturizer(stream, settings, extractors, new FeedState());
+      OfflineFeed f = new OfflineFeed(stream, settings);
       for (AudioChunk c : chunks) {
-        f.acceptChunk(c.getSequenceNumber(), c.getEventTimeStartMicros(), floats(c), windows::add);
+        f.accept(c, windows::add);
       }
       f.flush(windows::add);
     });

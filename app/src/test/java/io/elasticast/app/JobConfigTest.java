@@ -166,4 +166,51 @@ class JobConfigTest {
     assertThatThrownBy(() -> JobConfig.load(f)).hasMessageContaining("alerts.threshold")
         .hasMessageContaining("incidents.on-threshold");
   }
+
+  @Test
+  void shouldNameTheDeploymentInTheTransactionalIdPrefixWhereFlinksConfigurationDoes() {
+    JobConfig c = JobConfig.defaults();
+    org.apache.flink.configuration.Configuration flink = new org.apache.flink.configuration.Configuration();
+    assertThat(ElasticAstJob.transactionalIdPrefix(c, flink)).isEqualTo("elasticast-job");
+    flink.setString("high-availability.cluster-id", "/compose-elasticast/");
+    assertThat(ElasticAstJob.transactionalIdPrefix(c, flink)).isEqualTo("elasticast-job-compose-elasticast");
+    flink.setString("kubernetes.namespace", "monitoring");
+    flink.setString("kubernetes.cluster-id", "elasticast-job");
+    assertThat(ElasticAstJob.transactionalIdPrefix(c, flink))
+        .isEqualTo("elasticast-job-monitoring-elasticast-job");
+    org.apache.flink.configuration.Configuration other = new org.apache.flink.configuration.Configuration();
+    other.setString("kubernetes.namespace", "staging");
+    other.setString("kubernetes.cluster-id", "elasticast-job");
+    assertThat(ElasticAstJob.transactionalIdPrefix(c, other))
+        .isNotEqualTo(ElasticAstJob.transactionalIdPrefix(c, flink));
+  }
+
+  @Test
+  void shouldTakeParallelismAndCheckpointsFromFlinksConfigurationWhereItSetsThem() {
+    JobConfig c = JobConfig.defaults();
+    c.kafka.bootstrapServers = "localhost:1";
+    c.sink.deliveryGuarantee = "at-least-once"; // no topic check against the absent broker
+    // not the core count, which a local environment would set as parallelism.default by itself
+    c.parallelism = Runtime.getRuntime().availableProcessors() + 1;
+    ElasticAstJob job = ElasticAstJob.onKafka(c);
+    var local = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+        .getExecutionEnvironment(job.forLocalRun(new org.apache.flink.configuration.Configuration()));
+    job.build(local);
+    assertThat(local.getParallelism()).isEqualTo(c.parallelism);
+    assertThat(local.getCheckpointInterval()).isEqualTo(c.checkpoints.intervalMs);
+    assertThat(local.getConfiguration().get(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+        .isEqualTo(c.checkpointStorageUri());
+
+    org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
+    cluster.setString("parallelism.default", "5");
+    cluster.setString("execution.checkpointing.interval", "42 s");
+    cluster.setString("execution.checkpointing.dir", "file:///mnt/flink/checkpoints");
+    var remote = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+        .getExecutionEnvironment(cluster);
+    ElasticAstJob.onKafka(c, remote.getConfiguration()).build(remote);
+    assertThat(remote.getParallelism()).isEqualTo(5);
+    assertThat(remote.getCheckpointInterval()).isEqualTo(42_000);
+    assertThat(remote.getConfiguration().get(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+        .isEqualTo("file:///mnt/flink/checkpoints");
+  }
 }

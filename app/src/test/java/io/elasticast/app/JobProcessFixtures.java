@@ -1,9 +1,7 @@
 package io.elasticast.app;
 
-import io.elasticast.featurizer.ExtractorCache;
 import io.elasticast.featurizer.FeaturizerSettings;
-import io.elasticast.featurizer.FeedFeaturizer;
-import io.elasticast.featurizer.FeedState;
+import io.elasticast.featurizer.OfflineFeed;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.Topic;
 import java.nio.file.Files;
@@ -57,14 +55,12 @@ final class JobProcessFixtures {
    */
   static List<String> expectedWindowKeys(Map<String, List<AudioChunk>> feeds) {
     FeaturizerSettings settings = ElasticAstJob.featurizerSettings(JobConfig.defaults());
-    ExtractorCache extractors = new ExtractorCache(settings.numMelBins());
     List<String> keys = new ArrayList<>();
     feeds.forEach((stream, chunks) -> {
-      FeedState state = new FeedState();
+      OfflineFeed feed = new OfflineFeed(stream, settings);
       for (AudioChunk c : chunks) {
-        new FeedFeaturizer(stream, settings, extractors, state).acceptChunk(c.getSequenceNumber(),
-            c.getEventTimeStartMicros(), EndToEndContract.floats(c), w -> keys.add(EndToEndContract.key(
-                w.streamId, w.startMicros, w.endMicros, w.frameShiftMs, w.frames)));
+        feed.accept(c, w -> keys.add(EndToEndContract.key(
+            w.streamId, w.startMicros, w.endMicros, w.frameShiftMs, w.frames)));
       }
     });
     return keys;
