@@ -1,7 +1,6 @@
 package io.elasticast.app;
 
 import io.elasticast.bench.InferenceBench;
-import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.InvalidModelException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,9 +44,9 @@ public final class BenchInferenceCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "7", description = "timed rounds, modes interleaved (default ${DEFAULT-VALUE})")
   int rounds;
 
-  @Option(names = "--token-budget", defaultValue = "" + InferenceSettings.DEFAULT_TOKEN_BUDGET,
-      description = "packed layout: real tokens per batch (default ${DEFAULT-VALUE})")
-  int tokenBudget;
+  @Option(names = "--token-budget",
+      description = "packed layout: real tokens per batch (default: the job's inference.max-call-tokens)")
+  Integer tokenBudget;
 
   @Option(names = "--seed", defaultValue = "42")
   long seed;
@@ -65,7 +64,8 @@ public final class BenchInferenceCommand implements Callable<Integer> {
     }
     try {
       return new InferenceBench(new InferenceBench.Settings(model, modelCode, python, threads, scale,
-          rounds, tokenBudget, seed, profile)).run(spec.commandLine().getOut(), err);
+          rounds, tokenBudget != null ? tokenBudget : JobConfig.defaults().inference.maxCallTokens,
+          seed, profile)).run(spec.commandLine().getOut(), err);
     } catch (InvalidModelException | IOException | IllegalStateException e) {
       err.println("error: " + e.getMessage());
       return 1;

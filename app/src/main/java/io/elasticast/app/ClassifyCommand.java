@@ -10,6 +10,7 @@ import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.InvalidModelException;
 import io.elasticast.inference.LogitsDecoder;
 import io.elasticast.inference.ModelConfig;
+import io.elasticast.inference.Patchifier;
 import io.elasticast.inference.WindowClassifier;
 import io.elasticast.schemas.LabelScore;
 import java.io.IOException;
@@ -59,7 +60,8 @@ public final class ClassifyCommand implements Callable<Integer> {
       description = "model directory with model.json, or a model*.json file (default ${DEFAULT-VALUE})")
   Path model;
 
-  @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads (default ${DEFAULT-VALUE})")
+  @Option(names = "--threads", defaultValue = "0",
+      description = "ONNX Runtime threads, 0 = one per core (default ${DEFAULT-VALUE})")
   int threads;
 
   @Option(names = "--top", defaultValue = "3", description = "labels listed per file (default ${DEFAULT-VALUE})")
@@ -104,8 +106,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     }
 
     Map<Path, ObjectNode> results = new LinkedHashMap<>();
-    InferenceSettings settings = InferenceSettings.defaults(model.toString())
-        .withRuntime(threads, false);
+    JobConfig.Inference job = JobConfig.defaults().inference;
+    InferenceSettings settings = new InferenceSettings(model.toString(), threads, false,
+        job.maxCallTokens, job.maxDelayMs, job.maxWaiting, top, Patchifier.FeatureScale.RAW_LOG_MEL);
     try (WindowClassifier classifier = WindowClassifier.open(config, settings)) {
       LogitsDecoder decoder = LogitsDecoder.forModel(config);
       WindowClassifier.Outcome outcome = classifier.classify(windows);

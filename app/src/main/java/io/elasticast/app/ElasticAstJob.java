@@ -12,6 +12,7 @@ import io.elasticast.schemas.SpectrogramWindow;
 import io.elasticast.featurizer.WindowPolicy;
 import io.elasticast.inference.InferenceSettings;
 import io.elasticast.inference.PackAndInferOperator;
+import io.elasticast.inference.Patchifier;
 import io.elasticast.inference.RejectedWindow;
 import io.elasticast.inference.incidents.IncidentFunction;
 import io.elasticast.inference.incidents.IncidentSettings;
@@ -254,14 +255,9 @@ public final class ElasticAstJob {
   }
 
   public static InferenceSettings inferenceSettings(JobConfig c) {
-    InferenceSettings s = InferenceSettings.defaults(c.modelDir().toString())
-        .withBatching(c.inference.maxCallTokens, c.inference.maxDelayMs, c.inference.maxWaiting)
-        // alerts are incidents now (IncidentFunction.ALERTS): the per-window alert output stays off
-        .withAlerts(List.of(), InferenceSettings.DEFAULT_ALERT_THRESHOLD)
-        .withRuntime(c.inference.threads, c.inference.device.equals("cuda"));
-    return new InferenceSettings(s.modelPath(), s.intraOpThreads(), s.cuda(), s.tokenBudget(),
-        s.maxDelayMillis(), s.maxWaitingWindows(), c.inference.topK, s.watchLabels(),
-        s.alertThreshold(), s.featureScale());
+    return new InferenceSettings(c.modelDir().toString(), c.inference.threads,
+        c.inference.device.equals("cuda"), c.inference.maxCallTokens, c.inference.maxDelayMs,
+        c.inference.maxWaiting, c.inference.topK, Patchifier.FeatureScale.RAW_LOG_MEL);
   }
 
   static IncidentSettings incidentSettings(JobConfig c) {

@@ -54,8 +54,6 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
 
   public static final TypeInformation<ClassificationEvent> EVENT_TYPE =
       new AvroTypeInfo<>(ClassificationEvent.class);
-  /** Events whose watched labels reach the alert threshold (also on the main output). */
-  public static final OutputTag<ClassificationEvent> ALERTS = new OutputTag<>("alerts", EVENT_TYPE);
   /** Windows the model cannot take, with the reason. */
   public static final OutputTag<RejectedWindow> REJECTED =
       new OutputTag<>("rejected-windows", TypeInformation.of(RejectedWindow.class));
@@ -125,8 +123,7 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
   public void open() throws Exception {
     super.open();
     classifier = WindowClassifier.open(model, settings);
-    events = new ClassificationEvents(model, settings.topK(), settings.watchLabels(),
-        settings.alertThreshold());
+    events = new ClassificationEvents(model, settings.topK());
     metrics = new Metrics();
     timerAt = Long.MAX_VALUE;
     inputWatermark = Long.MIN_VALUE;
@@ -212,10 +209,6 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
       ClassificationEvent event = events.event(s, latencyMicros);
       long timestamp = eventTimestamp(s.window());
       output.collect(new StreamRecord<>(event, timestamp));
-      if (events.isAlert(s)) {
-        output.collect(ALERTS, new StreamRecord<>(event, timestamp));
-        metrics.alerts.inc();
-      }
       metrics.latencyMicros.update(latencyMicros);
       if (calls.add(s.packStats())) { // one PackStats object per call
         metrics.recordCall(s.packStats());
@@ -276,7 +269,6 @@ public class PackAndInferOperator extends AbstractStreamOperator<ClassificationE
   private final class Metrics {
     final Counter scored = getMetricGroup().counter("windowsScored");
     final Counter rejected = getMetricGroup().counter("windowsRejected");
-    final Counter alerts = getMetricGroup().counter("alerts");
     final Counter calls = getMetricGroup().counter("inferenceCalls");
     final Histogram windowsPerCall = histogram("windowsPerCall");
     final Histogram rowsPerCall = histogram("rowsPerCall");

@@ -44,7 +44,7 @@ class EndToEndAudioParityTest {
 
     double worst = 0;
     try (WindowClassifier classifier = WindowClassifier.open(config,
-        InferenceSettings.defaults(TestModels.TINY_CONFIG.toString()))) {
+        TestModels.tinySettings())) {
       WindowClassifier.Outcome out = classifier.classify(windows);
       assertThat(out.scored()).hasSize(windows.size());
       for (int n = 0; n < windows.size(); n++) {

@@ -93,7 +93,7 @@ class LogitsDecoderUnitTest {
   @Test
   void shouldPutTheDetectedLabelsInTheEventBesideTheTopK() {
     ModelConfig tiny = TestModels.tiny();
-    ClassificationEvents events = new ClassificationEvents(tiny, 1, java.util.Set.of(), 0.5f);
+    ClassificationEvents events = new ClassificationEvents(tiny, 1);
     float[] logits = new float[tiny.numClasses()];
     logits[2] = 8f; // softmax: label 2 alone above the default threshold
     var scored = new WindowClassifier.Scored(Windows.random("a", 0, 16, 10, 1), logits,

@@ -21,7 +21,7 @@ class PackAndInferHarnessTest {
   private static final int BUDGET = 4 * 48;
 
   private static InferenceSettings settings() {
-    return InferenceSettings.defaults(TestModels.TINY_CONFIG.toString())
+    return TestModels.tinySettings()
         .withBatching(BUDGET, DELAY, 16);
   }
 
@@ -57,7 +57,7 @@ class PackAndInferHarnessTest {
       assertThat(ids(out)).containsExactlyInAnyOrder("a@0", "b@0");
       assertThat(out).allSatisfy(e -> {
         assertThat(e.getPackStats().getWindowsInCall()).isEqualTo(2);
-        assertThat(e.getTopK()).hasSize(InferenceSettings.DEFAULT_TOP_K);
+        assertThat(e.getTopK()).hasSize(TestModels.TOP_K);
         assertThat(e.getModelSha256()).isEqualTo(TestModels.tiny().sha256());
       });
       assertThat(out.get(0).getProcessingLatencyMicros()).isEqualTo(DELAY * 1000);
@@ -159,24 +159,6 @@ class PackAndInferHarnessTest {
         .isEqualTo(originalB1.getTopK().get(0).getLabel());
     assertThat(drainedB1.getTopK().get(0).getScore())
         .isCloseTo(originalB1.getTopK().get(0).getScore(), offset(1e-5f));
-  }
-
-  @Test
-  void shouldSendWatchedLabelsAboveThresholdToTheAlertOutput() throws Exception {
-    InferenceSettings everySiren = settings().withAlerts(List.of("siren"), 0f);
-    InferenceSettings never = settings().withAlerts(List.of("siren", "alarm"), 1.01f);
-    for (InferenceSettings s : List.of(everySiren, never)) {
-      try (var h = harness(s)) {
-        h.open();
-        h.processElement(oneSecond("a", 0), 0);
-        h.processElement(oneSecond("b", 0), 0);
-        h.endInput();
-        int alerts = h.getSideOutput(PackAndInferOperator.ALERTS) == null ? 0
-            : h.getSideOutput(PackAndInferOperator.ALERTS).size();
-        assertThat(alerts).isEqualTo(s == everySiren ? 2 : 0);
-        assertThat(h.extractOutputValues()).hasSize(2);
-      }
-    }
   }
 
   @Test

@@ -85,7 +85,7 @@ class PackAndInferKafkaIT {
   }
 
   @Test
-  void shouldWriteEveryWindowOnceToTheEventsTopicAndWatchedOnesToAlerts() throws Exception {
+  void shouldWriteEveryWindowOnceToTheEventsTopic() throws Exception {
     List<SpectrogramWindow> windows = new ArrayList<>();
     Random rnd = new Random(5);
     int[] shifts = {10, 20, 40};
@@ -93,21 +93,16 @@ class PackAndInferKafkaIT {
       windows.add(Windows.seconds("feed-" + i % 6, i / 6, 1 + rnd.nextInt(4),
           shifts[rnd.nextInt(3)], i));
     }
-    float threshold = medianSirenScore(windows); // about half the windows raise an alert
     String events = Topics.EVENTS_NAME;
-    String alerts = Topics.ALERTS_NAME;
 
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
       broker.createTopic(events, 2);
-      broker.createTopic(alerts, 1);
 
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       env.setParallelism(PARALLELISM);
       env.enableCheckpointing(300);
-      InferenceSettings settings = InferenceSettings.defaults(TestModels.TINY_CONFIG.toString())
-          .withBatching(512, 100, 64)
-          .withAlerts(List.of("siren"), threshold)
-          .withTopK(10); // every label listed, so the test can recompute the alert rule
+      InferenceSettings settings = TestModels.tinySettings()
+          .withBatching(512, 100, 64);
 
       SingleOutputStreamOperator<ClassificationEvent> scored = env
           .fromData(windows, TypeInformation.of(SpectrogramWindow.class))
@@ -115,8 +110,6 @@ class PackAndInferKafkaIT {
           .transform("pack-and-infer", PackAndInferOperator.EVENT_TYPE,
               new PackAndInferOperator(settings));
       scored.sinkTo(exactlyOnceSink(broker.bootstrapServers(), events));
-      scored.getSideOutput(PackAndInferOperator.ALERTS)
-          .sinkTo(exactlyOnceSink(broker.bootstrapServers(), alerts));
       env.execute("pack-and-infer-it");
 
       List<ConsumerRecord<byte[], byte[]>> eventRecords = readCommitted(broker, events, 40);
@@ -134,13 +127,6 @@ class PackAndInferKafkaIT {
       assertThat(decoded).anySatisfy(
           e -> assertThat(e.getPackStats().getWindowsInCall()).isGreaterThan(1));
 
-      long expectedAlerts = decoded.stream().filter(e -> e.getTopK().stream()
-          .anyMatch(s -> s.getLabel().equals("siren") && s.getScore() >= threshold)).count();
-      assertThat(expectedAlerts).as("the threshold picks some windows, not all")
-          .isBetween(1L, 39L);
-      List<ConsumerRecord<byte[], byte[]>> alertRecords =
-          readCommitted(broker, alerts, (int) expectedAlerts);
-      assertThat(alertRecords).hasSize((int) expectedAlerts);
     }
   }
 
@@ -184,7 +170,7 @@ class PackAndInferKafkaIT {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
       env.setParallelism(PARALLELISM);
       env.enableCheckpointing(200);
-      InferenceSettings settings = InferenceSettings.defaults(TestModels.TINY_CONFIG.toString())
+      InferenceSettings settings = TestModels.tinySettings()
           .withBatching(512, 150, 64);
       env.fromSource(new DataGeneratorSource<>(windowAt, count,
                   RateLimiterStrategy.perSecond(12), TypeInformation.of(SpectrogramWindow.class)),
@@ -207,18 +193,6 @@ class PackAndInferKafkaIT {
         expected.add(w.streamId + "@" + w.startMicros);
       }
       assertThat(ids).containsExactlyInAnyOrderElementsOf(expected);
-    }
-  }
-
-  private static float medianSirenScore(List<SpectrogramWindow> windows) {
-    ModelConfig config = TestModels.tiny();
-    try (WindowClassifier classifier = WindowClassifier.open(config,
-        InferenceSettings.defaults(TestModels.TINY_CONFIG.toString()))) {
-      LogitsDecoder decoder = LogitsDecoder.forModel(config);
-      int siren = config.labels().indexOf("siren");
-      double[] scores = classifier.classify(windows).scored().stream()
-          .mapToDouble(s -> decoder.scores(s.logits())[siren]).sorted().toArray();
-      return (float) scores[scores.length / 2];
     }
   }
 

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class SharedSessionHarnessTest {
 
   private static final InferenceSettings SETTINGS =
-      InferenceSettings.defaults(TestModels.TINY_CONFIG.toString()).withBatching(4 * 48, 200, 16);
+      TestModels.tinySettings().withBatching(4 * 48, 200, 16);
 
   private static OneInputStreamOperatorTestHarness<SpectrogramWindow, ClassificationEvent> subtask()
       throws Exception {

@@ -22,6 +22,15 @@ final class TestModels {
 
   private TestModels() {}
 
+  /** Labels per event in the tests' settings. */
+  static final int TOP_K = 5;
+
+  /** Settings for the tiny model: one thread, 3072-token calls, 200 ms deadline, 512 waiting. */
+  static InferenceSettings tinySettings() {
+    return new InferenceSettings(TINY_CONFIG.toString(), 1, false, 3072, 200, 512, TOP_K,
+        Patchifier.FeatureScale.RAW_LOG_MEL);
+  }
+
   static ModelConfig tiny() {
     return ModelConfig.load(TINY_CONFIG);
   }
