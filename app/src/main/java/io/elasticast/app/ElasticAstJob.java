@@ -4,6 +4,7 @@ import io.elasticast.app.flink.AvroRecordSerializer;
 import io.elasticast.app.flink.SourcedChunkDeserializer;
 import io.elasticast.featurizer.ChunkAdmission;
 import io.elasticast.featurizer.ChunkGate;
+import io.elasticast.featurizer.FbankWindowFunction;
 import io.elasticast.featurizer.FeaturizerSettings;
 import io.elasticast.featurizer.FeaturizerStage;
 import io.elasticast.featurizer.FeedChunk;
@@ -225,6 +226,7 @@ public final class ElasticAstJob {
     incidentStream.sinkTo(incidents).name("incidents-sink").uid("incidents-sink");
     incidentStream.getSideOutput(IncidentFunction.ALERTS).sinkTo(alerts).name("alerts-sink").uid("alerts-sink");
     admitted.getSideOutput(ChunkGate.REJECTED)
+        .union(windows.getSideOutput(FbankWindowFunction.REJECTED))
         .union(scored.getSideOutput(PackAndInferOperator.REJECTED)
             .map(ElasticAstJob::deadLetterOf).returns(new AvroTypeInfo<>(DeadLetter.class)))
         .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");

@@ -78,8 +78,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       high} at least once, and a back-pressured ratio of at least 0.2 in most samples of the last
  *       90 s of the overload), and the input waits in Kafka: the job's consumer group lags by at
  *       least 30 s of input when the input stops (at 2x for 2 minutes it should be about 60 s), and
- *       the offered rate is at least 1.5x the rate at which that lag drains afterwards (a second
- *       measure of the capacity: an overload that was none fails here);
+ *       the offered rate is at least 1.5x the rate at which events came out while it was offered
+ *       (a second measure of the capacity, under the same conditions: an overload that was none
+ *       fails here). The rate at which the lag drains afterwards is printed, not asserted: with the
+ *       producer gone from this 2-core machine, and the job's queues full, it drains up to twice as
+ *       fast as it ran during the overload;
  *   <li>the TaskManagers' heap stays bounded: {@code Status.JVM.Memory.Heap.Used}, sampled every
  *       3 s, stays below {@code Heap.Max} on both, and its floor (lowest sample) over the last 30 s
  *       of the overload is below 85 % of {@code Heap.Max};
@@ -200,6 +203,7 @@ class ClusterOverloadIT {
 
         Thread.sleep(Math.max(0, liveBaseMillis - System.currentTimeMillis()));
         monitor.phase("overload");
+        int receivedAtStart = events.count();
         long t0 = System.nanoTime();
         long maxLateNanos = 0;
         try (ChunkProducer producer = new ChunkProducer(bootstrap, t.audioNormalised)) {
@@ -223,6 +227,7 @@ class ClusterOverloadIT {
         double producedSeconds = (stop - t0) / 1e9;
         double offered = live.accepted.size() / producedSeconds;
         int receivedAtStop = events.count();
+        double outDuring = (receivedAtStop - receivedAtStart) / producedSeconds;
         long lagAtStop = monitor.lagNow();
 
         // ---- recovery
@@ -273,12 +278,14 @@ class ClusterOverloadIT {
                 + " / max %.0f MB (floor of the last 30 s %.0f MB), backpressure on the source %s"
                 + " (high in %d of %d samples, max ratio %.2f), source lag at stop %d chunks (%.0f s of"
                 + " input, peak %d), windows expected %d / received %d (missing %d, duplicated %d,"
-                + " unexpected %d), recovery %.1f s (bound %d s, ideal %.1f s, drain %.1f windows/s),"
+                + " unexpected %d), out during the overload %.1f windows/s, recovery %.1f s (bound %d s,"
+                + " ideal %.1f s, drain %.1f windows/s),"
                 + " restarts %d, wall %.0f s%n",
             capacity, offered, offered / capacity, feeds, producedSeconds, maxLateNanos / 1_000_000,
             peakHeapMb, heapMaxMb, heapFloor / 1e6, sourceHigh > 0 ? "seen" : "NOT seen", sourceHigh,
             overload.size(), sourceMax, lagAtStop, lagAtStop / (feeds * 10.0), peakLag, expected.size(),
-            received.size(), missing.size(), duplicated.size(), unexpected.size(), recoverySeconds,
+            received.size(), missing.size(), duplicated.size(), unexpected.size(), outDuring,
+            recoverySeconds,
             RECOVERY_BOUND.toSeconds(), (expected.size() - receivedAtStop) / capacity,
             drain.perSecond(), maxRestarts, (System.nanoTime() - testStart) / 1e9);
 
@@ -294,7 +301,7 @@ class ClusterOverloadIT {
             .isGreaterThanOrEqualTo((late.size() + 1) / 2);
         assertThat(lagAtStop).as("source lag when the input stopped (chunks)")
             .isGreaterThanOrEqualTo(feeds * 10L * 30);
-        assertThat(offered / drain.perSecond()).as("offered / the rate the lag drained at afterwards")
+        assertThat(offered / outDuring).as("offered / the rate events came out during the overload")
             .isGreaterThanOrEqualTo(1.5);
         // ---- bounded heap
         assertThat(heap).as("heap samples of both TaskManagers").hasSize(2);

@@ -50,7 +50,7 @@ public class ChunkGate extends ProcessFunction<SourcedChunk, FeedChunk> {
     }
     admitted.inc();
     // on to the feed's featurizer: identity, order verdict and the decoded samples, nothing else
-    out.collect(FeedChunk.of(in.chunk, in.samples));
+    out.collect(FeedChunk.of(in));
   }
 
   /** A dead letter for {@code in}, with its raw value or, when it decoded, the chunk re-encoded. */

@@ -1,6 +1,10 @@
 package io.elasticast.featurizer;
 
+import io.elasticast.schemas.DeadLetter;
+import io.elasticast.schemas.DeadLetterReason;
+import io.elasticast.schemas.DeadLetters;
 import io.elasticast.schemas.SpectrogramWindow;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +21,9 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Keyed by stream id: admitted {@link FeedChunk}s in, {@link SpectrogramWindow}s out. A thin shell
@@ -33,6 +39,10 @@ import org.apache.flink.util.Collector;
  * after which the feeds go on where they were. {@code retention} of event time after its flush, a feed's state
  * and metrics are forgotten. Each feed has at most one timer of each kind pending: a timer that
  * fires early for a feed that has moved on is simply set again, so chunks never delete timers.
+ *
+ * <p>A chunk whose sequence number jumps further than its event time accounts for ({@link
+ * RunSequencer.Step#IMPLAUSIBLE}) goes to {@link #REJECTED} as a dead letter (its source
+ * coordinates and key, without the value, which the gate did not pass on) and changes nothing.
  */
 public class FbankWindowFunction extends KeyedProcessFunction<String, FeedChunk, SpectrogramWindow> {
 
@@ -43,6 +53,9 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, FeedChunk,
   /** Managed state names (the cursor, the frame blocks). */
   public static final String CURSOR_STATE = "feed-cursor";
   public static final String FRAMES_STATE = "feed-frames";
+  /** Chunks the feed refused (see above). */
+  public static final OutputTag<DeadLetter> REJECTED =
+      new OutputTag<>("feed-rejected", new AvroTypeInfo<>(DeadLetter.class));
 
   private final FeaturizerSettings settings;
 
@@ -91,6 +104,16 @@ public class FbankWindowFunction extends KeyedProcessFunction<String, FeedChunk,
     FeedCursor.FeedStats before = cursor.stats.copy();
     RunSequencer.Step step = featurizerFor(feed).accept(feed, cursor, frames, chunk, out::collect);
     count(feed, before, cursor.stats);
+    if (step == RunSequencer.Step.IMPLAUSIBLE) {
+      ctx.output(REJECTED, DeadLetters.of(
+          chunk.sourceTopic == null ? "unknown" : chunk.sourceTopic, chunk.sourcePartition,
+          chunk.sourceOffset, feed.getBytes(StandardCharsets.UTF_8), null,
+          DeadLetterReason.BAD_SEQUENCE, "sequenceNumber " + chunk.sequenceNumber
+              + " jumps ahead of the feed's latest " + cursor.lastSequence
+              + " further than its event time accounts for",
+          now * 1000));
+      return;
+    }
     if (step != RunSequencer.Step.DUPLICATE) {
       feedMetrics(feed).levelDbfs = AudioLevel.dbfs(chunk.samples, 0, chunk.samples.length);
       // a new run's time starts over; within a run, a chunk cannot pull the idle point back

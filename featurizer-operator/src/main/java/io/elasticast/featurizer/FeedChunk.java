@@ -21,6 +21,10 @@ public class FeedChunk {
   public long missingChunks;
   /** Mono {@link NormalisedAudio#SAMPLE_RATE} Hz samples. */
   public float[] samples;
+  /** Where the record came from, for a dead letter if the feed refuses it; null/-1: not Kafka. */
+  public String sourceTopic;
+  public int sourcePartition = -1;
+  public long sourceOffset = -1;
 
   public FeedChunk() {}
 
@@ -38,6 +42,15 @@ public class FeedChunk {
   public static FeedChunk of(AudioChunk chunk, float[] samples) {
     return new FeedChunk(chunk.getStreamId(), chunk.getSequenceNumber(),
         chunk.getEventTimeStartMicros(), chunk.getOrder(), samples);
+  }
+
+  /** {@code in}'s chunk with its decoded samples and its place on its topic. */
+  public static FeedChunk of(SourcedChunk in) {
+    FeedChunk c = of(in.chunk, in.samples);
+    c.sourceTopic = in.topic;
+    c.sourcePartition = in.partition;
+    c.sourceOffset = in.offset;
+    return c;
   }
 
   public StreamOrder streamOrder() {

@@ -78,10 +78,14 @@ public final class FeedFeaturizer {
   public RunSequencer.Step accept(String streamId, FeedCursor cursor, FrameStore frames,
       FeedChunk chunk, Consumer<SpectrogramWindow> out) {
     RunSequencer.Step step = RunSequencer.step(cursor.lastSequence, cursor.lastStartMicros,
-        chunk.sequenceNumber, chunk.startMicros, chunk.order);
+        chunk.sequenceNumber, chunk.startMicros,
+        NormalisedAudio.durationMicros(chunk.samples.length), chunk.order);
     if (step == RunSequencer.Step.DUPLICATE) {
       cursor.stats.duplicates++;
       return step;
+    }
+    if (step == RunSequencer.Step.IMPLAUSIBLE) {
+      return step; // refused: the caller dead-letters it, the feed goes on as if it never came
     }
     begin(streamId, cursor, frames);
     try {

@@ -244,6 +244,35 @@ class FbankWindowFunctionHarnessTest {
   }
 
   @Test
+  void shouldDeadLetterAChunkWhoseNumberJumpsFurtherThanItsTimeAndGoOnAsIfItNeverCame()
+      throws Exception {
+    List<AudioChunk> chunks = ChunkFixtures.chunks("feed-a", SPEECHY, 1_600);
+    AudioChunk corrupt = AudioChunk.newBuilder(chunks.get(5)).setSequenceNumber(1L << 40).build();
+    try (var harness = harness(SETTINGS)) {
+      harness.open();
+      for (int i = 0; i < chunks.size(); i++) {
+        process(harness, chunks.get(i));
+        if (i == 4) {
+          FeedChunk bad = ChunkFixtures.admitted(corrupt);
+          bad.sourceTopic = "audio.normalised";
+          bad.sourcePartition = 1;
+          bad.sourceOffset = 77;
+          harness.processElement(bad, ChunkFixtures.millis(bad));
+        }
+      }
+      harness.processWatermark(Long.MAX_VALUE);
+      assertThat(harness.extractOutputValues()).isEqualTo(pure("feed-a", chunks));
+      var refused = List.copyOf(harness.getSideOutput(FbankWindowFunction.REJECTED));
+      assertThat(refused).hasSize(1);
+      var letter = refused.get(0).getValue();
+      assertThat(letter.getReason()).isEqualTo(io.elasticast.schemas.DeadLetterReason.BAD_SEQUENCE);
+      assertThat(letter.getSourceTopic() + "/" + letter.getSourcePartition() + "/"
+          + letter.getSourceOffset()).isEqualTo("audio.normalised/1/77");
+      assertThat(letter.getMessage()).contains(Long.toString(1L << 40));
+    }
+  }
+
+  @Test
   void shouldKeepItsStateAsFlinkPojos() {
     for (Class<?> type : List.of(FeedCursor.class, FeedCursor.ScaleCursor.class,
         FeedCursor.PolicyCursor.class, FeedCursor.FeedStats.class, FeedChunk.class, StreamingFbank.State.class, SpectrogramWindow.class)) {
