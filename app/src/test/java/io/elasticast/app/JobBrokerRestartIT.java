@@ -55,10 +55,14 @@ class JobBrokerRestartIT {
           assertThat(KafkaClients.consume(broker.bootstrapServers(), t.events, "read_committed", 1,
               Duration.ZERO, Duration.ofSeconds(120))).as("events before the broker stops").isNotEmpty();
 
+          long stopped = System.nanoTime();
           broker.close();
           Thread.sleep(3_000);
           broker = EmbeddedKafkaBroker.start(options);
+          System.out.printf("broker restart: broker back after %.1f s%n", (System.nanoTime() - stopped) / 1e9);
           JobProcessFixtures.produce(broker.bootstrapServers(), t.audioRaw, feeds, CUT, CHUNKS);
+          System.out.printf("broker restart: the rest of the input written after %.1f s%n",
+              (System.nanoTime() - stopped) / 1e9);
 
           List<String> expected = expectedWindowKeys(broker, t);
           List<ClassificationEvent> events = KafkaClients.consume(broker.bootstrapServers(), t.events,
@@ -80,7 +84,7 @@ class JobBrokerRestartIT {
   /** The windows of what the normaliser wrote (each chunk once, read_committed), without the final flush. */
   static List<String> expectedWindowKeys(EmbeddedKafkaBroker broker, Topics t) {
     var records = KafkaClients.consume(broker.bootstrapServers(), t.audioNormalised, "read_committed",
-        FEEDS * CHUNKS, Duration.ofSeconds(2), Duration.ofSeconds(120));
+        FEEDS * CHUNKS, Duration.ofSeconds(2), Duration.ofSeconds(180));
     Map<String, List<AudioChunk>> normalised = new HashMap<>();
     records.forEach(r -> normalised.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
     normalised.values().forEach(l -> l.sort(Comparator.comparingLong(AudioChunk::getSequenceNumber)));

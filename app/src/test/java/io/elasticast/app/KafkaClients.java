@@ -33,12 +33,31 @@ final class KafkaClients {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // a broker that has just restarted may take a while to lead its partitions again: the
+    // producer retries for up to delivery.timeout.ms, and a record it gave up on fails the test
+    // here, by name, instead of going missing downstream
+    List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
+        new ArrayList<>();
     try (KafkaProducer<String, V> producer = new KafkaProducer<>(p,
         topic.keySerde().serializer(), topic.valueSerde().serializer())) {
       for (V v : values) {
-        producer.send(new ProducerRecord<>(topic.name(), keyOf.apply(v), v));
+        sent.add(producer.send(new ProducerRecord<>(topic.name(), keyOf.apply(v), v)));
       }
       producer.flush();
+    }
+    int failed = 0;
+    Exception first = null;
+    for (var f : sent) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        failed++;
+        first = first == null ? e : first;
+      }
+    }
+    if (failed > 0) {
+      throw new IllegalStateException(failed + " of " + values.size() + " records to "
+          + topic.name() + " were not written", first);
     }
   }
 
