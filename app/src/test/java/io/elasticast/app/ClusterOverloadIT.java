@@ -78,9 +78,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       high} at least once, and a back-pressured ratio of at least 0.2 in most samples of the last
  *       90 s of the overload), and the input waits in Kafka: the job's consumer group lags by at
  *       least 30 s of input when the input stops (at 2x for 2 minutes it should be about 60 s), and
- *       the offered rate is at least 1.5x the rate at which events came out while it was offered
- *       (a second measure of the capacity, under the same conditions: an overload that was none
- *       fails here). The rate at which the lag drains afterwards is printed, not asserted: with the
+ *       the offered rate is at least 4/3 of the rate at which events came out while it was offered
+ *       (a second measure of the capacity, under the same conditions, to the same bar as the lag:
+ *       30 s of 120 s of input left waiting; an overload that was none fails here). It ran 1.56-2.03
+ *       here: the calibration, on a backlog, reads 60-80 % of what the job runs under load. The rate at which the lag drains afterwards is printed, not asserted: with the
  *       producer gone from this 2-core machine, and the job's queues full, it drains up to twice as
  *       fast as it ran during the overload;
  *   <li>the TaskManagers' heap stays bounded: {@code Status.JVM.Memory.Heap.Used}, sampled every
@@ -302,7 +303,7 @@ class ClusterOverloadIT {
         assertThat(lagAtStop).as("source lag when the input stopped (chunks)")
             .isGreaterThanOrEqualTo(feeds * 10L * 30);
         assertThat(offered / outDuring).as("offered / the rate events came out during the overload")
-            .isGreaterThanOrEqualTo(1.5);
+            .isGreaterThanOrEqualTo(4.0 / 3);
         // ---- bounded heap
         assertThat(heap).as("heap samples of both TaskManagers").hasSize(2);
         heap.forEach((tm, h) -> assertThat(h[0]).as("peak heap used of %s (max %.0f)", tm, h[1])
