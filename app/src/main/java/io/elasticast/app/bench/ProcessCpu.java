@@ -30,8 +30,11 @@ public final class ProcessCpu {
     }
   }
 
-  /** The whole machine's busy and total CPU seconds so far (all cores), from /proc/stat. */
-  public record Machine(double busySeconds, double totalSeconds) {
+  /**
+   * The whole machine's busy and total CPU time so far (all cores), in clock ticks from
+   * /proc/stat: kept whole, so a fully busy interval reads exactly 1 (-1: not readable).
+   */
+  public record Machine(long busyTicks, long totalTicks) {
 
     public static Machine now() {
       try {
@@ -42,15 +45,18 @@ public final class ProcessCpu {
           total += Long.parseLong(f[i]);
         }
         long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
-        return new Machine((total - idle) / TICKS_PER_SECOND, total / TICKS_PER_SECOND);
+        return new Machine(total - idle, total);
       } catch (IOException | RuntimeException e) {
-        return new Machine(Double.NaN, Double.NaN);
+        return new Machine(-1, -1);
       }
     }
 
     /** Busy share of all cores between {@code earlier} and this reading, 0..1. */
     public double busySince(Machine earlier) {
-      return (busySeconds - earlier.busySeconds) / (totalSeconds - earlier.totalSeconds);
+      if (busyTicks < 0 || earlier.busyTicks < 0 || totalTicks <= earlier.totalTicks) {
+        return Double.NaN;
+      }
+      return (double) (busyTicks - earlier.busyTicks) / (totalTicks - earlier.totalTicks);
     }
   }
 }
