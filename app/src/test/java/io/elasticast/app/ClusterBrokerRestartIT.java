@@ -53,6 +53,7 @@ class ClusterBrokerRestartIT {
         broker.close();
         Thread.sleep(3_000);
         broker = EmbeddedKafkaBroker.start(options);
+        KafkaClients.awaitLeaders(broker.bootstrapServers(), t.audioRaw.name(), Duration.ofSeconds(60));
         JobProcessFixtures.produce(broker.bootstrapServers(), t.audioRaw, feeds, JobBrokerRestartIT.CUT,
             JobBrokerRestartIT.CHUNKS);
 

@@ -59,6 +59,7 @@ class JobBrokerRestartIT {
           broker.close();
           Thread.sleep(3_000);
           broker = EmbeddedKafkaBroker.start(options);
+          KafkaClients.awaitLeaders(broker.bootstrapServers(), t.audioRaw.name(), Duration.ofSeconds(60));
           System.out.printf("broker restart: broker back after %.1f s%n", (System.nanoTime() - stopped) / 1e9);
           JobProcessFixtures.produce(broker.bootstrapServers(), t.audioRaw, feeds, CUT, CHUNKS);
           System.out.printf("broker restart: the rest of the input written after %.1f s%n",

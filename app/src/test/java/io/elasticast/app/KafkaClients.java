@@ -34,8 +34,9 @@ final class KafkaClients {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     // a broker that has just restarted may take a while to lead its partitions again: the
-    // producer retries for up to delivery.timeout.ms, and a record it gave up on fails the test
-    // here, by name, instead of going missing downstream
+    // producer retries, in order, for up to delivery.timeout.ms, and a record it gave up on fails
+    // the test here, by name, instead of going missing downstream
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 240_000);
     List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent =
         new ArrayList<>();
     try (KafkaProducer<String, V> producer = new KafkaProducer<>(p,
@@ -57,8 +58,35 @@ final class KafkaClients {
     }
     if (failed > 0) {
       throw new IllegalStateException(failed + " of " + values.size() + " records to "
-          + topic.name() + " were not written", first);
+          + topic.name() + " were not written: " + first.getCause(), first);
     }
+  }
+
+  /**
+   * Waits until every partition of {@code topic} has a leader, as a broker that has just restarted
+   * (and may be recovering its logs) reports them.
+   */
+  static void awaitLeaders(String bootstrap, String topic, Duration deadline) throws Exception {
+    long end = System.nanoTime() + deadline.toNanos();
+    String last = "not described yet";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      while (System.nanoTime() < end) {
+        try {
+          var description = admin.describeTopics(List.of(topic)).allTopicNames()
+              .get(10, java.util.concurrent.TimeUnit.SECONDS).get(topic);
+          var leaderless = description.partitions().stream()
+              .filter(p -> p.leader() == null || p.leader().isEmpty()).map(p -> p.partition()).toList();
+          if (leaderless.isEmpty()) {
+            return;
+          }
+          last = "partitions without a leader: " + leaderless;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+          last = e.toString();
+        }
+        Thread.sleep(200);
+      }
+    }
+    throw new IllegalStateException(topic + " not led within " + deadline + ": " + last);
   }
 
   /**
