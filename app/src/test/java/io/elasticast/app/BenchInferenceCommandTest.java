@@ -40,6 +40,10 @@ class BenchInferenceCommandTest {
     }
     assertThat(Double.parseDouble(m.group(6))).isLessThanOrEqualTo(1.0); // Σl² / ΣL²
     assertThat(out.toString()).contains("one-at-a-time", "padded-4", "padded-32", "packed",
-        "pytorch-eager", "BLAS", "linear", "attention", "gathers");
+        "pytorch-eager", "BLAS", "linear", "attention", "gathers",
+        "packed/best if packing wasted nothing");
+    // every workload's estimate names the baseline it came from
+    assertThat(out.toString().lines().filter(l -> l.matches("  \\S+ +\\d+\\.\\d\\d \\(from .*"))
+        .count()).isEqualTo(5);
   }
 }

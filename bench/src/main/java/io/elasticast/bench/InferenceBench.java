@@ -23,7 +23,9 @@ import java.util.Map;
  * {@code elasticast bench inference}: packed serving against the fair baselines, in one process,
  * on five seeded workloads, interleaved round by round; prints a table (min / median windows/s,
  * calls, tokens per call, attention density), where each layout spends its time (ONNX Runtime's
- * profiler) and ends with
+ * profiler), what packed/best would read if packing wasted nothing and ran at the best speed per
+ * unit of work of the baselines ({@link Shape#noWasteCeiling}, most over the baselines), and ends
+ * with
  * {@code packed/best_1s=A packed/best_10s=B packed/best_mixed=C packed/best_multiscale=D
  * packed/best_multires=E attention_density=F}: per workload the median packed windows/s over the
  * median of the fastest baseline; F = Σ l² / Σ L² over every packed call of the five workloads.
@@ -154,20 +156,41 @@ public final class InferenceBench {
         usefulPairs += packed.usefulAttentionPairs();
         pairs += packed.attentionPairs();
       }
+      Map<String, String> ceilings = new LinkedHashMap<>();
       if (settings.profile()) {
         out.println("where the time goes (ONNX Runtime profiler, kernel time by kind, 3 passes after"
             + " a warm-up pass; the profiler slows kernels, so read shares, not times):");
         for (Workload w : workloads) {
-          List<Layout> profiled = new ArrayList<>(List.of(layouts.get(0)));
-          Layout best = layoutNamed(layouts, bestOf.get(w.key()));
-          if (best != null) {
-            profiled.add(best); // not PyTorch: its kernels are not ONNX Runtime's
-          }
-          for (Layout l : profiled) {
+          Map<String, List<Double>> byMode = seconds.get(w.key());
+          double bestMedian = median(byMode.get(bestOf.get(w.key())));
+          // a layout without waste, at the speed per unit of work of baseline B, runs B's ceiling
+          // times B's speed: the most of those over the baselines is what packing could read at
+          // the best per-work speed any baseline showed (larger calls run faster per unit of work)
+          double bound = 0;
+          String boundBy = "";
+          for (Layout l : layouts) {
             OpProfile p = profile(config, runtime.threads(), bench, l, w, tmp);
             out.printf(Locale.ROOT, "  %-12s %-14s %s%n", w.key(), l.name(), p.shares());
+            if (l == layouts.get(0)) {
+              continue;
+            }
+            Shape shape = l.shape(w);
+            double ceiling = shape.noWasteCeiling(p.share(OpProfile.Kind.ATTENTION));
+            double b = ceiling * bestMedian / median(byMode.get(l.name()));
+            if (b > bound) {
+              bound = b;
+              boundBy = String.format(Locale.ROOT, "%s: %.0f %% of its tokens real, attention"
+                      + " density %.3f, attention %.0f %% of its time, no-waste ceiling %.2f, %.2f of"
+                      + " the best's speed", l.name(), 100 * shape.tokenDensity(),
+                  shape.attentionDensity(), 100 * p.share(OpProfile.Kind.ATTENTION), ceiling,
+                  bestMedian / median(byMode.get(l.name())));
+            }
           }
+          ceilings.put(w.key(), String.format(Locale.ROOT, "%.2f (from %s)", bound, boundBy));
         }
+        out.println("packed/best if packing wasted nothing and ran at the best speed per unit of work"
+            + " of the ONNX Runtime baselines:");
+        ceilings.forEach((k, c) -> out.printf(Locale.ROOT, "  %-12s %s%n", k, c));
       }
       StringBuilder line = new StringBuilder();
       for (Map.Entry<String, Double> e : ratios.entrySet()) {

@@ -70,6 +70,22 @@ public final class InferenceBenchmark {
     public double tokensPerCall() {
       return (double) tokens / calls;
     }
+
+    /** Real tokens ÷ tokens through the linear layers (1 where no filler is computed). */
+    public double tokenDensity() {
+      return (double) usefulTokens / tokens;
+    }
+
+    /**
+     * How much faster a layout that wastes nothing (every token real, attention over each window
+     * alone) could run than this one, if it kept this layout's time per unit of work: this
+     * layout's time split as its profile measured, token-bound work ({@code 1 - attentionShare})
+     * scaled by {@link #tokenDensity()} and attention by {@link #attentionDensity()}. A ceiling on
+     * what removing padding can buy; larger calls or fewer of them are the only other gain.
+     */
+    public double noWasteCeiling(double attentionShare) {
+      return 1 / ((1 - attentionShare) * tokenDensity() + attentionShare * attentionDensity());
+    }
   }
 
   /** A serving layout: its name, its shape on a workload, and one timed pass. */

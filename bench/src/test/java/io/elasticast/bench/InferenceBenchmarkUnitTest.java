@@ -76,4 +76,25 @@ class InferenceBenchmarkUnitTest {
         org.assertj.core.data.Offset.offset(4L));
     assertThat(a.get(4).windows()).extracting(w -> w.frameShiftMs).containsOnly(10, 20, 40);
   }
+
+  @Test
+  void shouldBoundWhatRemovingPaddingCanGainByWhatTheLayoutComputesForNothing() {
+    // half the time in attention, 80 % of the tokens real, half the attention pairs real
+    InferenceBenchmark.Shape shape = new InferenceBenchmark.Shape(4, 100, 80, 1000, 500);
+    assertThat(shape.noWasteCeiling(0.5)).isCloseTo(1 / 0.65, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(shape.noWasteCeiling(0)).isCloseTo(1.25, org.assertj.core.data.Offset.offset(1e-9));
+
+    ModelConfig config = ModelConfig.load(TINY);
+    try (OrtClassifier runtime = OrtClassifier.open(config, OrtClassifier.Options.cpu(1))) {
+      InferenceBenchmark bench = new InferenceBenchmark(runtime, config,
+          WindowClassifier.planner(runtime, 2048), 2048);
+      Workloads.Workload mixed = Workloads.mixed(32, 3, 128, List.of(10, 20, 30, 40));
+      // packing computes real tokens only, one at a time wastes nothing, padding wastes both
+      assertThat(bench.packed().shape(mixed).tokenDensity()).isEqualTo(1.0);
+      assertThat(bench.oneAtATime().shape(mixed).noWasteCeiling(0.4)).isEqualTo(1.0);
+      InferenceBenchmark.Shape padded = bench.padded(8).shape(mixed);
+      assertThat(padded.tokenDensity()).isLessThan(1.0);
+      assertThat(padded.noWasteCeiling(0.4)).isGreaterThan(1.0);
+    }
+  }
 }

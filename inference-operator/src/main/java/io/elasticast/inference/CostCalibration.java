@@ -9,11 +9,11 @@ import java.util.Random;
 /**
  * Measures {@link PackPlanner.CostModel} on the session that will serve: a short set of
  * synthetic calls chosen so that each term of the model shapes at least one of them (1 s windows
- * at four call sizes, 10 s rows, 4 s rows, several windows per row, padded rows, long and short
+ * at six call sizes, one window alone among them, 10 s rows, 4 s rows, several windows per row, padded rows, long and short
  * windows in one call), timed in interleaved rounds with each call's fastest run counting, then a
  * non-negative least-squares fit of the five terms, weighted so that every call counts by its
  * relative error. Runs once per session and thread count ({@link OrtClassifier#costModel()}):
- * {@code 1 + REPEATS} passes over ten calls of 192 to 3,072 slots, about a second on this
+ * {@code 1 + REPEATS} passes over twelve calls of 48 to 3,072 slots, about a second on this
  * project's 2-core machine when it is quiet.
  */
 public final class CostCalibration {
@@ -68,8 +68,10 @@ public final class CostCalibration {
     int ten = Math.min(62 * freq, maxRowTokens);       // 10 s @10 ms
     int four = Math.min(12 * freq, maxRowTokens);      // 4 s @20 ms
     List<Probe> p = new ArrayList<>();
-    // call size: how fixed costs, thread wake-ups and pooling over the whole call add up
-    for (int n : new int[] {4, 16, 32, 64}) {
+    // call size: how fixed costs, thread wake-ups and pooling over the whole call add up; the
+    // calls of one and two windows pin the fixed cost itself, which the fit would otherwise take
+    // from the intercept of larger calls only (twice what one window alone costs, once)
+    for (int n : new int[] {1, 2, 4, 16, 32, 64}) {
       p.add(new Probe(n + " x 1 s", repeat(n, new int[] {one})));
     }
     // row width: attention grows with L²
