@@ -137,16 +137,33 @@ public final class NormalizeCommand implements Callable<Integer> {
         description = "Also run end to end on an embedded broker (default: ${DEFAULT-VALUE}).")
     boolean broker = true;
 
-    @Option(names = "--broker-chunks", description = "Chunks for the end-to-end run (default: ${DEFAULT-VALUE}).")
-    int brokerChunks = 20_000;
+    @Option(names = "--broker-chunks", description = "Chunks per input format for the end-to-end run (default: ${DEFAULT-VALUE}).")
+    int brokerChunks = 60_000;
+
+    @Option(names = "--broker-feeds", description = "Feeds the end-to-end chunks are spread over (default: ${DEFAULT-VALUE}).")
+    int brokerFeeds = 500;
+
+    @Option(names = "--threads", description = "Stream threads for the end-to-end run (default: ${DEFAULT-VALUE}).")
+    int threads = 1;
+
+    @Option(names = "--partitions", description = "Partitions of the end-to-end run's topics (default: ${DEFAULT-VALUE}).")
+    int partitions = 4;
 
     @Override
     public Integer call() throws Exception {
       PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true);
       io.elasticast.bench.NormaliserBenchmark.perRecord(out, chunks, repeats);
       if (broker) {
-        try (var b = io.elasticast.kafka.EmbeddedKafkaBroker.start()) {
-          io.elasticast.bench.NormaliserBenchmark.endToEnd(out, b.bootstrapServers(), brokerChunks);
+        io.elasticast.bench.NormaliserBenchmark.endToEndHeader(out, brokerChunks, brokerFeeds, threads,
+            partitions, brokerFeeds);
+        // the format ingest writes from a 16 kHz mono source, and a 44.1 kHz stereo one to
+        // resample; each on a broker of its own, so that one run's backlog does not slow the next
+        for (int format : new int[] {0, 2}) {
+          try (var b = io.elasticast.kafka.EmbeddedKafkaBroker.start(
+              io.elasticast.kafka.EmbeddedKafkaBroker.Options.defaults().forThroughput())) {
+            io.elasticast.bench.NormaliserBenchmark.endToEnd(out, b.bootstrapServers(), brokerChunks,
+                brokerFeeds, threads, partitions, brokerFeeds, format);
+          }
         }
       }
       return 0;
