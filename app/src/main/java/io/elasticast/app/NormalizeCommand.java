@@ -155,15 +155,11 @@ public final class NormalizeCommand implements Callable<Integer> {
       io.elasticast.bench.NormaliserBenchmark.perRecord(out, chunks, repeats);
       if (broker) {
         io.elasticast.bench.NormaliserBenchmark.endToEndHeader(out, brokerChunks, brokerFeeds, threads,
-            partitions, brokerFeeds);
-        // the format ingest writes from a 16 kHz mono source, and a 44.1 kHz stereo one to
-        // resample; each on a broker of its own, so that one run's backlog does not slow the next
+            partitions);
+        // the format ingest writes from a 16 kHz mono source, and a 44.1 kHz stereo one to resample
         for (int format : new int[] {0, 2}) {
-          try (var b = io.elasticast.kafka.EmbeddedKafkaBroker.start(
-              io.elasticast.kafka.EmbeddedKafkaBroker.Options.defaults().forThroughput())) {
-            io.elasticast.bench.NormaliserBenchmark.endToEnd(out, b.bootstrapServers(), brokerChunks,
-                brokerFeeds, threads, partitions, brokerFeeds, format);
-          }
+          io.elasticast.bench.NormaliserBenchmark.endToEnd(out, brokerChunks, brokerFeeds, threads,
+              partitions, format);
         }
       }
       return 0;

@@ -62,9 +62,9 @@ import org.junit.jupiter.api.io.TempDir;
  * half its warm rate here), the same feeds' next {@value #MEASURE_CHUNKS} chunks (45 s) are
  * produced at once, and the capacity is the rate (windows/s) at which their events become readable
  * between 10 % and 90 % of them, checkpoints and transactions included. Then as many live feeds
- * as make twice that rate ({@link #OVERLOAD_FACTOR}) each send one 100 ms chunk every 100 ms of wall clock for
- * 2 minutes ({@value #OVERLOAD_CHUNKS} chunks per feed, event time advancing with the wall clock,
- * a chunk sent when its 100 ms have passed), and then stop.
+ * as make twice that rate ({@link #OVERLOAD_FACTOR}) each send one 100 ms chunk every 100 ms of
+ * wall clock for 2 minutes ({@value #OVERLOAD_CHUNKS} chunks per feed, event time advancing with
+ * the wall clock, a chunk sent when its 100 ms have passed), and then stop.
  *
  * <p>The chunks go straight to {@code audio.normalised}, normalised already (as {@link
  * FlinkClusterIT} sends them): the normaliser is a separate Kafka Streams service with its own
@@ -77,11 +77,11 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>during the overload the REST API reports backpressure on the source vertex (level {@code
  *       high} at least once, and a back-pressured ratio of at least 0.2 in most samples of the last
  *       90 s of the overload), and the input waits in Kafka: the job's consumer group lags by at
- *       least 15 s of input when the input stops (at 2x for 2 minutes it would be 60 s; it read 18-61 s
- *       here: the calibration on a backlog reads 0.6 to 1.3 times what the job runs under the
- *       live load, so the real overload varies from about 1.2x to 2.6x), and the
- *       offered rate is at least 1.14 times the rate at which events came out while it was
- *       offered (a second measure of the capacity, under the same conditions, to the same bar as
+ *       least 15 s of input when the input stops (at 2x for 2 minutes it would be 60 s; it read
+ *       18-61 s here: the calibration on a backlog reads 0.6 to 1.3 times what the job runs under
+ *       the live load, so the real overload varies from about 1.2x to 2.6x), and the offered rate
+ *       is at least 1.14 times the rate at which events came out while it was offered (a second
+ *       measure of the capacity, under the same conditions, to the same bar as
  *       the lag: 15 s of 120 s of input left waiting; a job that keeps up lags by under a second of
  *       input and fails both). The rate at which the lag drains afterwards is printed, not
  *       asserted: with the producer gone from this 2-core machine, and the job's queues full, it
@@ -93,8 +93,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       is RUNNING at the end;
  *   <li>lag recovers: within {@link #RECOVERY_BOUND} (240 s; the ideal, the overload's excess
  *       drained at capacity, is 120 s at 2x and about 190 s at the 2.6x that a high calibration
- *       makes; it took 13-90 s at 1.2-2x) of the input stopping, every window the featurizer cuts from
- *       the input (computed offline: the live feeds without their last open segments, the backlog
+ *       makes; it took 13-90 s at 1.2-2x) of the input stopping, every window the featurizer
+ *       cuts from the input (computed offline: the live feeds without their last open segments, the backlog
  *       feeds with the idle flush that the live feeds' event time triggers for them) is on the
  *       events topic, each exactly once (and none else, also after {@link #QUIET} more), the
  *       consumer group's lag is 0 and nothing is dead-lettered.

@@ -175,15 +175,15 @@ public final class InferenceBench {
               continue;
             }
             Shape shape = l.shape(w);
-            double ceiling = shape.noWasteCeiling(p.share(OpProfile.Kind.ATTENTION));
-            double b = ceiling * bestMedian / median(byMode.get(l.name()));
-            if (b > bound) {
-              bound = b;
+            double attention = p.share(OpProfile.Kind.ATTENTION);
+            double ceiling = shape.noWasteCeiling(attention);
+            double speed = bestMedian / median(byMode.get(l.name())); // of the best's
+            if (ceiling * speed > bound) {
+              bound = ceiling * speed;
               boundBy = String.format(Locale.ROOT, "%s: %.0f %% of its tokens real, attention"
                       + " density %.3f, attention %.0f %% of its time, no-waste ceiling %.2f, %.2f of"
                       + " the best's speed", l.name(), 100 * shape.tokenDensity(),
-                  shape.attentionDensity(), 100 * p.share(OpProfile.Kind.ATTENTION), ceiling,
-                  bestMedian / median(byMode.get(l.name())));
+                  shape.attentionDensity(), 100 * attention, ceiling, speed);
             }
           }
           ceilings.put(w.key(), String.format(Locale.ROOT, "%.2f (from %s)", bound, boundBy));

@@ -8,6 +8,7 @@ import io.elasticast.ingest.NormaliserCounters;
 import io.elasticast.ingest.NormaliserTopology;
 import io.elasticast.ingest.SampleCodec;
 import io.elasticast.ingest.StreamState;
+import io.elasticast.kafka.EmbeddedKafkaBroker;
 import io.elasticast.schemas.AudioChunk;
 import io.elasticast.schemas.DeadLetter;
 import io.elasticast.schemas.SampleEncoding;
@@ -167,34 +168,40 @@ public final class NormaliserBenchmark {
 
   /** The header line of {@link #endToEnd} runs. */
   public static void endToEndHeader(PrintStream out, int chunks, int feeds, int threads,
-      int partitions, int targetFeeds) {
+      int partitions) {
     out.printf("normaliser end-to-end on a real broker (exactly_once_v2, commit every %d ms, %d stream"
             + " thread(s), %d partitions), %d chunks of %d feeds, %d-ms chunks; %d live feeds need %d"
             + " chunks/s:%n", NormaliserConfig.COMMIT_INTERVAL_MS, threads, partitions, chunks, feeds,
-        CHUNK_MILLIS, targetFeeds, targetFeeds * 1000 / CHUNK_MILLIS);
+        CHUNK_MILLIS, feeds, feeds * 1000 / CHUNK_MILLIS);
   }
 
   /**
-   * The whole application on a real broker, for the input format {@code CASES.get(index)}:
-   * pre-loads {@code chunks} chunks of {@code feeds} interleaved feeds on topics of {@code
-   * partitions} partitions (every record acknowledged, or it throws), then times the normaliser
-   * (exactly-once, {@code threads} stream threads) from start until every chunk is accounted for,
-   * and prints whether that carries {@code targetFeeds} live feeds.
+   * The whole application on a broker of its own (tuned for throughput, so that one run's backlog
+   * does not slow the next), for the input format {@code CASES.get(index)}: pre-loads {@code
+   * chunks} chunks of {@code feeds} interleaved feeds on topics of {@code partitions} partitions
+   * (every record acknowledged, or it throws), then times the normaliser (exactly-once, {@code
+   * threads} stream threads) from start until every chunk is accounted for, and prints whether
+   * that rate carries {@code feeds} live feeds.
    */
-  public static void endToEnd(PrintStream out, String bootstrapServers, int chunks, int feeds,
-      int threads, int partitions, int targetFeeds, int index) throws Exception {
+  public static void endToEnd(PrintStream out, int chunks, int feeds, int threads, int partitions,
+      int index) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+        EmbeddedKafkaBroker.Options.defaults().forThroughput())) {
+      endToEnd(out, broker, chunks, feeds, threads, partitions, index);
+    }
+  }
+
+  private static void endToEnd(PrintStream out, EmbeddedKafkaBroker broker, int chunks, int feeds,
+      int threads, int partitions, int index) throws Exception {
+    String bootstrapServers = broker.bootstrapServers();
     Case c = CASES.get(index);
     Topics topics = Topics.singleObject();
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     Topic<String, AudioChunk> raw = topics.audioRaw.withName("bench.raw." + suffix);
     Topic<String, AudioChunk> normalised = topics.audioNormalised.withName("bench.normalised." + suffix);
     Topic<String, DeadLetter> dead = topics.deadLetters.withName("bench.dead." + suffix);
-    try (var admin = org.apache.kafka.clients.admin.Admin.create(
-        Map.<String, Object>of("bootstrap.servers", bootstrapServers))) {
-      admin.createTopics(List.of(raw.name(), normalised.name(), dead.name()).stream()
-          .map(n -> new org.apache.kafka.clients.admin.NewTopic(n, partitions, (short) 1))
-          .toList()).all().get();
-    }
+    broker.createTopics(Map.of(raw.name(), partitions, normalised.name(), partitions, dead.name(),
+        partitions));
     List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
     Properties producerProperties = KafkaChunkSink.producerProperties(bootstrapServers);
     // the whole input at once is far more than a live producer has waiting: give the broker time
@@ -244,8 +251,8 @@ public final class NormaliserBenchmark {
       double carried = rate * CHUNK_MILLIS / 1000.0;
       out.printf(java.util.Locale.ROOT, "  %-34s %d chunks in %.2f s, %.0f chunks/s after the first"
               + " third = %.0f live feeds (%s) -> %d feeds %s%n", c.name(), counters.total(),
-          (end - start) / 1e9, rate, carried, counters, targetFeeds,
-          carried >= targetFeeds && counters.total() == chunks ? "carried" : "NOT carried");
+          (end - start) / 1e9, rate, carried, counters, feeds,
+          carried >= feeds && counters.total() == chunks ? "carried" : "NOT carried");
       streams.close(Duration.ofSeconds(30));
     }
   }

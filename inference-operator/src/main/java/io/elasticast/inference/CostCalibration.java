@@ -9,8 +9,8 @@ import java.util.Random;
 /**
  * Measures {@link PackPlanner.CostModel} on the session that will serve: a short set of
  * synthetic calls chosen so that each term of the model shapes at least one of them (1 s windows
- * at six call sizes, one window alone among them, 10 s rows, 4 s rows, several windows per row, padded rows, long and short
- * windows in one call), timed in interleaved rounds with each call's fastest run counting, then a
+ * at six call sizes, one window alone among them, 10 s rows, 4 s rows, several windows per row,
+ * padded rows, long and short windows in one call), timed in interleaved rounds with each call's fastest run counting, then a
  * non-negative least-squares fit of the five terms, weighted so that every call counts by its
  * relative error. Runs once per session and thread count ({@link OrtClassifier#costModel()}):
  * {@code 1 + REPEATS} passes over twelve calls of 48 to 3,072 slots, about a second on this
