@@ -51,6 +51,7 @@ class RunConfig:
     crop_prob: float = 0.0           # elastic mode: chance that a sample is a random crop (1 s .. its length)
     spec_augment: bool = False       # one frequency mask (<= 24 bins) and two time masks (<= 10 % each) per sample
     balance: float = 0.0             # sample clips with weight count(label)^-balance (0: every clip once per epoch)
+    synth_weight: float = 1.0        # with balance: draw weight factor of a sample made of synthetic clips only
     device: str = "cpu"
 
 
@@ -125,6 +126,7 @@ class FbankSet:
         self.fbanks = stored["fbanks"][:limit]
         self.labels = stored["labels"][:limit]
         self.info = stored["info"][:limit]
+        self.real = [bool(i.get("real", False)) for i in self.info]
         self.mean, self.std, self.max_frames = mean, std, max_frames
 
     def __len__(self):
@@ -154,13 +156,17 @@ def mean_ap(scores, targets):
     return sum(ap) / len(ap)
 
 
-def sample_order(cfg: RunConfig, labels, rng):
+def sample_order(cfg: RunConfig, labels, rng, real=None):
     """One epoch's clip order: a permutation, or with cfg.balance a weighted draw of as many clips in which a
-    clip's weight is its rarest label's count^-balance (multi-hot labels) so that scarce labels are seen more."""
+    clip's weight is its rarest label's count^-balance (multi-hot labels) so that scarce labels are seen more.
+    real (bool per sample, optional): samples that are not real get cfg.synth_weight times their weight, so that
+    a label with many synthetic clips and few real ones (alarm) does not teach its synthesizer's sound."""
     if cfg.balance <= 0 or labels.dim() == 1:
         return rng.permutation(len(labels))
     counts = labels.sum(0).clamp(min=1)
     weights = (labels * counts.pow(-cfg.balance)).max(1).values.double().numpy()
+    if real is not None and cfg.synth_weight != 1.0:
+        weights = weights * np.where(np.asarray(real, dtype=bool), 1.0, cfg.synth_weight)
     return rng.choice(len(labels), size=len(labels), p=weights / weights.sum())
 
 
@@ -276,6 +282,17 @@ def predict(model, token_list, max_row_tokens, step_tokens=8192):
     return out
 
 
+def init_weights(path):
+    """{"model": state_dict, "mean", "std"} to continue from: a train.py checkpoint, or an exported model (its
+    directory or model*.json, weights read back from its ONNX graph), e.g. the shipped one."""
+    if os.path.isdir(path) or path.endswith(".json"):
+        import export_onnx
+        model, meta = export_onnx.from_onnx(path)
+        return {"model": model.state_dict(), "mean": meta["mean"], "std": meta["std"],
+                "model_args": model.cfg.to_dict()}
+    return torch.load(path, map_location="cpu")
+
+
 def lr_at(cfg, step, total):
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
@@ -309,7 +326,7 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
                                  max_time_positions=cfg.max_time_positions)
     model = ElasticAST(model_cfg)
     if init_from:  # continued training (a warm restart of the schedule) from another run's weights
-        model.load_state_dict(torch.load(init_from, map_location="cpu")["model"])
+        model.load_state_dict(init_weights(init_from)["model"])
     if state is not None:
         model.load_state_dict(state["model"])
     device = torch.device(cfg.device)
@@ -345,7 +362,7 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     while epoch < epochs:
         epoch_t0 = time.time()
         model.train()
-        order = sample_order(cfg, labels, rng)
+        order = sample_order(cfg, labels, rng, getattr(cache, "real", None))
         items = [(train_tokens(cfg, cache, i, rng), labels[i] if multilabel else int(labels[i])) for i in order]
         groups = bucketed_steps(items, cfg.step_tokens, rng)
         if est_steps is None:
@@ -435,7 +452,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--name", help="run directory name (default: the run's name)")
     ap.add_argument("--out-dir", help="where ckpt.pt/best.pt/log.jsonl go (default model/runs/<name>)")
-    ap.add_argument("--init-from", help="checkpoint whose weights start this run (continued training)")
+    ap.add_argument("--init-from", help="checkpoint, or exported model directory / model.json, whose weights (and "
+                    "mean/std) start this run (continued training)")
+    ap.add_argument("--synth-weight", type=float, help="draw weight factor of synthetic-only samples (with balance)")
     ap.add_argument("--resume", help="a ckpt.pt of this run: go on from its next epoch (same schedule)")
     ap.add_argument("--hold-s", type=float, help="stop (resumably) before an epoch that would end past this")
     ap.add_argument("--shift-weights", help="draw weight per frame shift, comma separated")
@@ -452,6 +471,9 @@ def main():
     max_frames = cfg.max_time_positions * PATCH
     if args.set:
         stats = json.load(open(os.path.join(args.set, "stats.json")))
+        if args.init_from:  # continued weights keep the normalisation they were trained with
+            init = init_weights(args.init_from)
+            stats = {**stats, "mean": init.get("mean", stats["mean"]), "std": init.get("std", stats["std"])}
         mean, std = stats["mean"], stats["std"]
         tr = FbankSet(os.path.join(args.set, "train.pt"), mean, std, max_frames, args.train_limit)
         va = FbankSet(os.path.join(args.set, "val.pt"), mean, std, max_frames, args.val_limit)

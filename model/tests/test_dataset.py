@@ -12,7 +12,9 @@ import torch
 import data
 import dataset
 import train
-from elasticast import LABELS
+from elasticast import LABELS, ElasticAST, ElasticASTConfig
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "artifacts")
 
 
 def tone(seconds, freq, level=0.3):
@@ -124,6 +126,35 @@ def test_balanced_order_draws_rare_labels_more_often():
     cfg = replace(train.RUNS["monitor"], balance=1.0)
     order = train.sample_order(cfg, labels, np.random.default_rng(0))
     assert len(order) == 100 and 30 < sum(int(i) >= 90 for i in order) < 70  # about half siren, not a tenth
+
+
+def test_synth_weight_draws_synthetic_samples_less_often():
+    labels = torch.zeros(1000, len(LABELS))
+    labels[:, 3] = 1  # all alarm: balance alone draws every sample alike
+    real = [i < 500 for i in range(1000)]
+    cfg = replace(train.RUNS["monitor"], balance=0.5, synth_weight=0.25)
+    order = train.sample_order(cfg, labels, np.random.default_rng(0), real)
+    synthetic = sum(int(i) >= 500 for i in order)
+    assert 120 < synthetic < 280  # 0.25 / 1.25 = a fifth, not a half
+    plain = train.sample_order(replace(cfg, synth_weight=1.0), labels, np.random.default_rng(0), real)
+    assert 420 < sum(int(i) >= 500 for i in plain) < 580
+
+
+def test_continued_training_starts_from_an_exported_model_and_its_normalisation():
+    meta = json.load(open(os.path.join(ARTIFACTS, "model-tiny-random.json")))
+    init = train.init_weights(os.path.join(ARTIFACTS, "model-tiny-random.json"))
+    assert init["mean"] == meta["mean"] and init["std"] == meta["std"]
+    model = ElasticAST(ElasticASTConfig(**{k: init["model_args"][k] for k in ("d_model", "depth", "heads")},
+                                        max_time_positions=meta["max_time_positions"]))
+    model.load_state_dict(init["model"])  # every weight present, every shape right
+    fixture = json.load(open(os.path.join(ARTIFACTS, "fixtures", "elasticast-tiny-random-parity.json")))
+    args = [torch.tensor(fixture["inputs"][n]["data"], dtype=torch.float32 if fixture["inputs"][n]["dtype"] ==
+                         "float32" else torch.long).reshape(fixture["inputs"][n]["shape"])
+            for n in ("patches", "freq_pos", "time_pos", "sample_ids", "rows")]
+    with torch.no_grad():
+        got = model.eval().forward_flat(*args)
+    expected = torch.tensor(fixture["outputs"]["logits"]["data"]).reshape(fixture["outputs"]["logits"]["shape"])
+    assert (got - expected).abs().max().item() < 1e-4
 
 
 def test_multi_label_training_step_runs_on_a_built_set(tmp_path):
