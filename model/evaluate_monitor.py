@@ -98,6 +98,11 @@ def evaluate_set(model, val, test, heldout=None):
     truth, top = top1(s[single], test, single)
     confusion = [[int(((truth == a) & (top == b)).sum()) for b in range(len(LABELS))] for a in range(len(LABELS))]
     per_label_top1 = {lab: (confusion[c][c] / max(sum(confusion[c]), 1)) for c, lab in enumerate(LABELS)}
+    by_source = {}  # "label package" -> [clips, right]: which recordings a label's top-1 rests on
+    for k, i in enumerate(single):
+        cell = by_source.setdefault(f"{test.info[i]['labels'][0]} {test.info[i]['sources'][0]}", [0, 0])
+        cell[0] += 1
+        cell[1] += int(truth[k] == top[k])
     settings = {}
     for cap in LENGTH_CAPS:
         t, p = top1(scores(model, test, single, 10, cap), test, single)
@@ -109,6 +114,7 @@ def evaluate_set(model, val, test, heldout=None):
             "map": sum(a for a in ap if a == a) / len([a for a in ap if a == a]),
             "top1_single_real": float((truth == top).float().mean()), "single_real_clips": len(single),
             "per_label_top1": per_label_top1, "confusion": confusion, "settings": settings,
+            "top1_by_source": dict(sorted(by_source.items())),
             "test_samples": len(test), "tokens_per_s": tokens / seconds,
             "parameters": sum(p.numel() for p in model.parameters()), "mixtures": sum(len(i["ids"]) > 1 for i in test.info),
             "heldout_synth": heldout_top1(model, heldout) if heldout is not None and len(heldout) else None}
@@ -132,6 +138,13 @@ def markdown(res):
     lines += ["", "Top-1 on single-label real clips by length cap (10 ms) and frame shift (native length):", "",
               "| " + " | ".join(keys) + " |", "|---" * len(keys) + "|",
               "| " + " | ".join(f"{res['settings'][k]:.3f}" for k in keys) + " |", ""]
+    if res.get("top1_by_source"):
+        lines += ["Top-1 on single-label real clips by label and package (10 ms, native length):", "",
+                  "| label | package | clips | top-1 |", "|---|---|---|---|"]
+        for key, (n, right) in res["top1_by_source"].items():
+            lab, pkg = key.split(" ", 1)
+            lines.append(f"| {lab} | {pkg} | {n} | {right / n:.2f} |")
+        lines.append("")
     h = res.get("heldout_synth")
     if h:
         labs = list(h["counts"])

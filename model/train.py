@@ -441,6 +441,7 @@ def main():
         ap.add_argument("--" + f.replace("_", "-"), type=int)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--crop-prob", type=float)
+    ap.add_argument("--balance", type=float, help="draw clips with weight count(rarest label)^-balance")
     ap.add_argument("--spec-augment", action="store_true", default=None)
     ap.add_argument("--device", help="cpu (default) or cuda")
     ap.add_argument("--shifts", help="elastic frame shifts in ms, comma separated (default 10,15,...,40)")

@@ -200,6 +200,9 @@ def test_monitor_evaluation_reports_every_label_and_setting(tmp_path):
     assert set(res["settings"]) == {"1s@10ms", "2s@10ms", "5s@10ms", "10s@10ms", "native@10ms", "native@20ms",
                                     "native@30ms", "native@40ms"}
     assert "| speech |" in evaluate_monitor.markdown(res)
+    assert sum(n for n, _ in res["top1_by_source"].values()) == res["single_real_clips"]
+    right = sum(r for _, r in res["top1_by_source"].values())
+    assert right == round(res["top1_single_real"] * res["single_real_clips"])
 
 
 def test_heldout_synthesizers_never_reach_train_val_or_test(tmp_path):
