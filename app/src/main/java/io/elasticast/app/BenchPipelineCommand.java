@@ -304,6 +304,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                 + " to end, %d completed, %d failed", latest.id(), latest.stateBytes() / 1e6,
             latest.stateBytes() / 1e3 / n, latest.durationMillis(), latest.completed(),
             latest.failed());
+        if (latest.failed() > 0) {
+          note += " (the last: " + latest.lastFailure() + ")";
+        }
       }
       if (!profiles.isEmpty()) {
         PrintWriter out = spec.commandLine().getOut();
@@ -349,7 +352,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   }
 
   /** The latest completed checkpoint, from the job's REST API; null when there is none yet. */
-  record Checkpoint(long id, long stateBytes, long durationMillis, long completed, long failed) {}
+  record Checkpoint(long id, long stateBytes, long durationMillis, long completed, long failed,
+      String lastFailure) {}
 
   static Checkpoint latestCheckpoint(int restPort, String jobId) {
     try {
@@ -363,7 +367,11 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       }
       return new Checkpoint(completed.path("id").asLong(), completed.path("state_size").asLong(),
           completed.path("end_to_end_duration").asLong(), json.path("counts").path("completed").asLong(),
-          json.path("counts").path("failed").asLong());
+          json.path("counts").path("failed").asLong(),
+          // a checkpoint Flink could not trigger (tasks still deploying) counts as failed but
+          // leaves no history entry
+          json.path("latest").path("failed").path("failure_message").asText(
+              "none in the history: not triggered"));
     } catch (Exception e) {
       return null;
     }
