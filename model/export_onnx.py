@@ -269,6 +269,13 @@ def weights_from_onnx(model: ElasticAST, onnx_path: str):
     return model
 
 
+def fixture_tensors(fx):
+    """(forward_flat's inputs in INPUT_NAMES order, expected logits) of a parity fixture this script wrote."""
+    args = [torch.tensor(fx["inputs"][n]["data"], dtype=torch.float32 if fx["inputs"][n]["dtype"] == "float32"
+                         else torch.long).reshape(fx["inputs"][n]["shape"]) for n in INPUT_NAMES]
+    return args, torch.tensor(fx["outputs"]["logits"]["data"]).reshape(fx["outputs"]["logits"]["shape"])
+
+
 def from_onnx(path):
     """(model, meta) of an exported model directory or model*.json: the network model.json describes, with the weights
     of the ONNX file it names, checked against the model's committed parity fixture when there is one."""
@@ -280,12 +287,9 @@ def from_onnx(path):
     name = meta["onnx_file"][len("elasticast-"):-len(".onnx")] if meta["onnx_file"].startswith("elasticast-") else None
     fixture_path = os.path.join(folder, "fixtures", f"elasticast-{name}-parity.json")
     if name and os.path.exists(fixture_path):
-        fx = json.load(open(fixture_path))
-        args = [torch.tensor(fx["inputs"][n]["data"], dtype=torch.float32 if fx["inputs"][n]["dtype"] == "float32"
-                             else torch.long).reshape(fx["inputs"][n]["shape"]) for n in INPUT_NAMES]
+        args, expected = fixture_tensors(json.load(open(fixture_path)))
         with torch.no_grad():
             got = model.forward_flat(*args)
-        expected = torch.tensor(fx["outputs"]["logits"]["data"]).reshape(fx["outputs"]["logits"]["shape"])
         diff = (got - expected).abs().max().item()
         assert diff <= 1e-4, f"weights read from {meta['onnx_file']} give logits {diff} off its parity fixture"
     return model, meta

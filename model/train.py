@@ -315,7 +315,8 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     """train_set/val_set: (waves, labels) or (PrecomputedFeatures, labels). time_budget_s: after epoch 1, cut the
     epoch count (and the cosine schedule with it) to what fits the budget. hold_s: stop after the epoch that
     would leave no room for another within this many seconds of this call (ckpt.pt then holds everything to go
-    on). resume: a ckpt.pt written by this function; training goes on from its next epoch with the same schedule,
+    on). init_from: weights to start from, a path init_weights reads or what it returned. resume: a ckpt.pt
+    written by this function; training goes on from its next epoch with the same schedule,
     optimiser state and random streams, as if it had not stopped."""
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
@@ -326,7 +327,8 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
                                  max_time_positions=cfg.max_time_positions)
     model = ElasticAST(model_cfg)
     if init_from:  # continued training (a warm restart of the schedule) from another run's weights
-        model.load_state_dict(init_weights(init_from)["model"])
+        init = init_from if isinstance(init_from, dict) else init_weights(init_from)
+        model.load_state_dict(init["model"])
     if state is not None:
         model.load_state_dict(state["model"])
     device = torch.device(cfg.device)
@@ -470,10 +472,10 @@ def main():
     if args.name:
         cfg = replace(cfg, run=args.name)
     max_frames = cfg.max_time_positions * PATCH
+    init = init_weights(args.init_from) if args.init_from else None  # read once (an ONNX graph is checked)
     if args.set:
         stats = json.load(open(os.path.join(args.set, "stats.json")))
-        if args.init_from:  # continued weights keep the normalisation they were trained with
-            init = init_weights(args.init_from)
+        if init is not None:  # continued weights keep the normalisation they were trained with
             stats = {**stats, "mean": init.get("mean", stats["mean"]), "std": init.get("std", stats["std"])}
         mean, std = stats["mean"], stats["std"]
         tr = FbankSet(os.path.join(args.set, "train.pt"), mean, std, max_frames, args.train_limit)
@@ -502,7 +504,7 @@ def main():
             logf.flush()
         log(json.dumps({"config": asdict(cfg), "train_clips": len(train_set[0])}))
         log(json.dumps({"init_from": args.init_from, "features": args.features}))
-        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log, init_from=args.init_from,
+        train(cfg, train_set, val_set, stats, out_dir=out_dir, log=log, init_from=init,
               time_budget_s=args.time_budget_s, resume=args.resume, hold_s=args.hold_s)
 
 

@@ -11,6 +11,7 @@ import torch
 
 import data
 import dataset
+import export_onnx
 import train
 from elasticast import LABELS, ElasticAST, ElasticASTConfig
 
@@ -148,12 +149,9 @@ def test_continued_training_starts_from_an_exported_model_and_its_normalisation(
                                         max_time_positions=meta["max_time_positions"]))
     model.load_state_dict(init["model"])  # every weight present, every shape right
     fixture = json.load(open(os.path.join(ARTIFACTS, "fixtures", "elasticast-tiny-random-parity.json")))
-    args = [torch.tensor(fixture["inputs"][n]["data"], dtype=torch.float32 if fixture["inputs"][n]["dtype"] ==
-                         "float32" else torch.long).reshape(fixture["inputs"][n]["shape"])
-            for n in ("patches", "freq_pos", "time_pos", "sample_ids", "rows")]
+    args, expected = export_onnx.fixture_tensors(fixture)
     with torch.no_grad():
         got = model.eval().forward_flat(*args)
-    expected = torch.tensor(fixture["outputs"]["logits"]["data"]).reshape(fixture["outputs"]["logits"]["shape"])
     assert (got - expected).abs().max().item() < 1e-4
 
 

@@ -84,12 +84,9 @@ def test_tiny_random_fixture_matches_the_current_model_code():
     fx = json.load(open(os.path.join(ARTIFACTS, "fixtures", "elasticast-tiny-random-parity.json")))
     torch.manual_seed(0)
     model = ElasticAST(ElasticASTConfig(**export_onnx.TINY)).eval()
-    ins = fx["inputs"]
-    args = [torch.tensor(ins[n]["data"], dtype=torch.float32 if ins[n]["dtype"] == "float32" else torch.long)
-            .reshape(ins[n]["shape"]) for n in export_onnx.INPUT_NAMES]
+    args, expected = export_onnx.fixture_tensors(fx)
     with torch.no_grad():
         logits = model.forward_flat(*args)
-    expected = torch.tensor(fx["outputs"]["logits"]["data"]).reshape(fx["outputs"]["logits"]["shape"])
     assert (logits - expected).abs().max() <= 1e-5
 
 
