@@ -304,6 +304,57 @@ SOURCES = {
             (r"pak/sound/crossing\.wav$", ["alarm"], {}),
         ],
     },
+    # Round 4: more real animals, water, wind/fire and engines (the labels the round-3 model hears worst).
+    "megaglest-data": {        # tilesets ship byte-identical copies: one tileset per distinct file
+        "license": "CC-BY-SA-3.0",
+        "rules": [
+            (r"megaglest/data/core/water_sounds/water\d\.wav$", ["water"], {}),
+            (r"megaglest/tilesets/(birch_forest|desert2)/sounds/wolf\.wav$", ["animal"], {}),
+            (r"megaglest/tilesets/birch_forest/sounds/chicken\.wav$", ["animal"], {}),
+            (r"megaglest/tilesets/(desert2/sounds/hawk|autumn/sounds/(owl|rooster)|pine_peat/sounds/mudchute_cow_1)"
+             r"\.(ogg|wav)$", ["animal"], {}),
+            (r"megaglest/techs/megapack/commondata/sounds/cow_", ["animal"], {"group": r"sounds/(cow)_"}),
+            (r"megaglest/techs/megapack/factions/persian/units/sheep/sounds/", ["animal"], {"group": r"(units/sheep)/"}),
+            (r"megaglest/tilesets/(dark_forest|birch_forest|autumn)/sounds/rain\.ogg$", ["water"], {S: True}),
+            (r"megaglest/tilesets/desert2/sounds/rain\.wav$", ["water"], {S: True}),
+            (r"megaglest/tilesets/winter(_forest)?/sounds/wind\.ogg$", ["noise"], {S: True}),
+        ],
+    },
+    "btanks-data": {
+        "license": "GPL-2+ (Battle Tanks exception)",
+        "rules": [
+            (r"data/sounds/(engine-car|engine-start|engine-vehicle|helicopter|tank-move|train|vehicle-sound|"
+             r"submarine)\.ogg$", ["vehicle"], {S: True}),
+            (r"data/sounds/cow\.ogg$", ["animal"], {}),
+            (r"data/sounds/(fire|fire-fadeout)\.ogg$", ["noise"], {"group": r"sounds/(fire)"}),
+            (r"data/sounds/laugh0\d\.ogg$", ["human"], {}),
+        ],
+    },
+    "flare-game": {
+        "license": "CC-BY-SA-3.0+",
+        "rules": [
+            (r"soundfx/environment/(rain|river_loop|cave_droplets_loop)\.ogg$", ["water"], {S: True}),
+            (r"soundfx/environment/(bird_twitter_loop|forest_owl_loop|raven_loop)\.ogg$", ["animal"], {S: True}),
+            (r"soundfx/environment/(wind_loop|cave_wind_loop)\.ogg$", ["noise"], {S: True}),
+            (r"soundfx/environment/(open_fire|open_fire_loop)\.ogg$", ["noise"], {"group": r"(open_fire)"}),
+            (r"soundfx/environment/falling_rocks\.ogg$", ["impact"], {}),
+        ],
+    },
+    "7kaa-data": {
+        "license": "GPL-2+",
+        "rules": [
+            (r"7kaa/SOUND/RAIN\.WAV$", ["water"], {}),
+            (r"7kaa/SOUND/(FIRE|WIND)\.WAV$", ["noise"], {S: True}),
+        ],
+    },
+    "freeciv-data": {
+        "license": "GPL-2+",
+        "rules": [
+            (r"stdsounds/(Splash|inh2o)\.ogg$", ["water"], {}),
+            (r"stdsounds/(Tread|THover)\.ogg$", ["vehicle"], {}),
+            (r"stdsounds/(LrgExpl|SmlExpl)\.ogg$", ["impact"], {}),
+        ],
+    },
     "fillets-ng-data-cs": {"license": "GPL-2+", "rules": "fillets"},
     "fillets-ng-data-nl": {"license": "GPL-2+", "rules": "fillets"},
 }
@@ -401,7 +452,8 @@ def extract_deb(deb, dest):
     if os.path.exists(marker):
         return dest
     os.makedirs(dest, exist_ok=True)
-    pats = ["*" + e for e in AUDIO_EXT + RCC_EXT + C4_EXT] + ["*.zip", "*/copyright"]
+    exts = AUDIO_EXT + RCC_EXT + C4_EXT
+    pats = ["*" + e for e in exts + tuple(e.upper() for e in exts)] + ["*.zip", "*/copyright"]
     p1 = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE)
     p2 = subprocess.run(["tar", "-x", "-C", dest, "--wildcards", *pats], stdin=p1.stdout,
                         stderr=subprocess.PIPE)

@@ -212,6 +212,7 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     sf.write(snd / "dog2.wav", 0.2 * rng.standard_normal(sr // 2).astype(np.float32), sr)
     sf.write(snd / "quiet.wav", np.zeros(sr, np.float32), sr)
     sf.write(snd / "song.ogg", 0.1 * np.sin(np.arange(sr * 30) / sr * 2 * np.pi * 220).astype(np.float32), sr)
+    sf.write(snd / "BARK.WAV", 0.2 * rng.standard_normal(sr).astype(np.float32), sr, format="WAV")   # DOS-era name
     sf.write(snd / "magic.wav", 0.2 * rng.standard_normal(sr).astype(np.float32), sr)
     sf.write(snd / "talk_short.wav", 0.2 * rng.standard_normal(sr // 2).astype(np.float32), sr)
     sf.write(snd / "talk_long.wav", 0.2 * rng.standard_normal(sr).astype(np.float32), sr)
@@ -230,6 +231,7 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     monkeypatch.setitem(ds.SOURCES, pkg, {"license": "test-license", "rules": [
         (r"/magic", None, {}),
         (r"/dog\d\.wav$", ["animal"], {}),
+        (r"/BARK\.WAV$", ["animal"], {}),
         (r"/quiet\.wav$", ["noise"], {}),
         (r"/song\.ogg$", ["music"], {ds.S: True}),
         (r"/talk_\w+\.wav$", ["speech"], {"min_dur": 0.8}),
@@ -253,6 +255,7 @@ def test_end_to_end_fake_deb(tmp_path, monkeypatch):
     assert not any("quiet" in p or "magic" in p for p in paths)            # silent dropped, rule dropped
     assert [p for p in paths if "talk" in p] == ["usr/share/fake/sounds/talk_long.wav"]   # under min_dur dropped
     assert "usr/share/fake/sounds/farm.rcc!res/animals/cow.wav" in paths
+    assert "usr/share/fake/sounds/BARK.WAV" in paths                        # upper-case extensions are unpacked too
     lic = {r["path"]: r["license"] for r in rows}
     assert lic["usr/share/fake/sounds/dog2.wav"] == lic["usr/share/fake/sounds/farm.rcc!res/animals/cow.wav"] == "CC0"
     segs = [r for r in rows if "#seg" in r["path"]]
@@ -466,6 +469,33 @@ NEW_LABEL_CASES = {
     },
     "fillets-ng-data-cs": {
         "usr/share/games/fillets-ng/sound/airplane/cs/let-m-oko.ogg": ["speech"],
+    },
+    "megaglest-data": {
+        "usr/share/games/megaglest/tilesets/birch_forest/sounds/wolf.wav": ["animal"],
+        "usr/share/games/megaglest/tilesets/meadow/sounds/wolf.wav": None,          # a byte-identical copy
+        "usr/share/games/megaglest/tilesets/meadow/sounds/day.ogg": None,
+        "usr/share/games/megaglest/techs/megapack/commondata/sounds/cow_die2.wav": ["animal"],
+        "usr/share/games/megaglest/techs/megapack/commondata/sounds/horseman_ack3.wav": None,
+        "usr/share/games/megaglest/data/core/water_sounds/water4.wav": ["water"],
+        "usr/share/games/megaglest/tilesets/winter/sounds/wind.ogg": ["noise"],
+    },
+    "btanks-data": {
+        "usr/share/games/btanks/data/sounds/helicopter.ogg": ["vehicle"],
+        "usr/share/games/btanks/data/sounds/fire-fadeout.ogg": ["noise"],
+        "usr/share/games/btanks/data/sounds/teleport.ogg": None,
+    },
+    "flare-game": {
+        "usr/share/games/flare/mods/fantasycore/soundfx/environment/river_loop.ogg": ["water"],
+        "usr/share/games/flare/mods/fantasycore/soundfx/environment/raven_loop.ogg": ["animal"],
+        "usr/share/games/flare/mods/fantasycore/soundfx/environment/teleporter.ogg": None,
+    },
+    "7kaa-data": {
+        "usr/share/games/7kaa/SOUND/RAIN.WAV": ["water"],
+        "usr/share/games/7kaa/SOUND/QUAKE.WAV": None,
+    },
+    "freeciv-data": {
+        "usr/share/games/freeciv/stdsounds/Tread.ogg": ["vehicle"],
+        "usr/share/games/freeciv/stdsounds/illegal.ogg": None,
     },
 }
 
