@@ -304,7 +304,7 @@ SOURCES = {
             (r"pak/sound/crossing\.wav$", ["alarm"], {}),
         ],
     },
-    # Round 4: more real animals, water, wind/fire and engines (the labels the round-3 model hears worst).
+    # Sources of the labels real recordings are scarcest for: animals, engines, water, wind and fire.
     "megaglest-data": {        # tilesets ship byte-identical copies: one tileset per distinct file
         "license": "CC-BY-SA-3.0",
         "rules": [
