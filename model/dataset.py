@@ -13,6 +13,9 @@ labels are not exclusive. Stored as raw 10 ms log-mel (float16) with multi-hot l
 - Val / test: every clip as recorded (no augmentation), plus mixtures of two clean clips of the same split,
   so that multi-label thresholds are chosen and judged on overlapping sounds too.
 - Heldout: synthetic clips made by synthesizers that training never hears (HELDOUT_SYNTH), as made.
+- Quiet (`--quiet F`, every split but heldout): F x clips samples with no label at all: digital silence, or
+  white / pink / brown noise (sometimes with mains hum) at -80 to -40 dBFS. Without them the model has never
+  heard an empty room, and faint hiss scores as `alarm`.
 Frame shifts of 20/30/40 ms are every 2nd/3rd/4th 10 ms frame (kaldi fbank, snip_edges), so one 10 ms fbank per
 sample serves all of them.
 """
@@ -209,6 +212,18 @@ def mix(parts, rng):
     return out
 
 
+QUIET_DBFS = (-80.0, -40.0)
+QUIET_SECONDS = (0.5, 10.0)
+
+
+def quiet_wave(rng):
+    """An empty room: digital silence (a fifth of the time) or a noise bed at QUIET_DBFS RMS."""
+    n = int(rng.uniform(*QUIET_SECONDS) * SR)
+    if rng.random() < 0.2:
+        return np.zeros(n, dtype=np.float32)
+    return (background(n, rng) * 10 ** (rng.uniform(*QUIET_DBFS) / 20)).astype(np.float32)
+
+
 def pick_mixture(clips, rng):
     """Indices of two or three clips whose label sets differ."""
     count = 2 if rng.random() < 0.7 else 3
@@ -236,6 +251,9 @@ def _sample(job):
     """One stored sample: (fbank, multi-hot, info) from a job (kind, clip indices, seed)."""
     kind, idx, seed, clips = job
     rng = np.random.default_rng(seed)
+    if kind == "quiet":
+        info = {"ids": [], "sources": ["quiet"], "labels": [], "real": False, "quiet": True}
+        return raw_fbank(quiet_wave(rng)), multi_hot([]), info
     waves = [read_wave(clips[i]["wav"]) for i in idx]
     if kind == "augmented":
         waves = [augment(w, rng) for w in waves]
@@ -249,9 +267,11 @@ def _sample(job):
     return raw_fbank(wave), multi_hot(labels), info
 
 
-def jobs_for(split, clips, variants, mixtures, seed):
+def jobs_for(split, clips, variants, mixtures, seed, quiet=0.0):
     rng = np.random.default_rng(seed)
     out = []
+    if split != "heldout":
+        out += [("quiet", [], int(rng.integers(1 << 62)), clips) for _ in range(int(quiet * len(clips)))]
     if split == "train":
         for v in range(variants):
             out += [("augmented", [i], int(rng.integers(1 << 62)), clips) for i in range(len(clips))]
@@ -268,7 +288,7 @@ def jobs_for(split, clips, variants, mixtures, seed):
     return out
 
 
-def build(source_dirs, out_dir, variants, mixtures, workers=2, seed=7, limit=None):
+def build(source_dirs, out_dir, variants, mixtures, workers=2, seed=7, limit=None, quiet=0.0):
     clips = [c for d in source_dirs if os.path.exists(os.path.join(d, "clips.jsonl")) for c in load_manifest(d)]
     if limit:
         clips = clips[:limit]
@@ -281,20 +301,21 @@ def build(source_dirs, out_dir, variants, mixtures, workers=2, seed=7, limit=Non
         part = held if split == "heldout" else [c for c in clips if split_of(c["group"]) == split]
         if split == "heldout" and not part:
             continue
-        jobs = jobs_for(split, part, variants, mixtures, seed + k)
+        jobs = jobs_for(split, part, variants, mixtures, seed + k, quiet)
         with Pool(workers) as pool:
             samples = pool.map(_sample, jobs, chunksize=16) if workers > 1 else list(map(_sample, jobs))
         samples = [s for s in samples if s[0].shape[0] > 0]
         torch.save({"fbanks": [s[0] for s in samples], "labels": torch.from_numpy(np.stack([s[1] for s in samples])),
                     "info": [s[2] for s in samples], "label_names": LABELS},
                    os.path.join(out_dir, f"{split}.pt"))
-        summary[split] = {"clips": len(part), "samples": len(samples),
+        summary[split] = {"clips": len(part), "samples": len(samples), "quiet": sum(not s[2]["labels"] for s in samples),
                           "per_label": {lab: int(sum(lab in s[2]["labels"] for s in samples)) for lab in LABELS}}
         print(split, json.dumps(summary[split]), flush=True)
     train = torch.load(os.path.join(out_dir, "train.pt"))
     mean, std = fbank_stats(train["fbanks"])
     with open(os.path.join(out_dir, "stats.json"), "w") as f:
-        json.dump({"mean": mean, "std": std, "recipe": recipe_version(variants, mixtures), "summary": summary}, f, indent=2)
+        json.dump({"mean": mean, "std": std, "recipe": recipe_version(variants, mixtures, quiet), "summary": summary},
+                  f, indent=2)
     return summary
 
 
@@ -308,7 +329,10 @@ def fbank_stats(fbanks):
     return mean, float(np.sqrt(s2 / n - mean ** 2))
 
 
-def recipe_version(variants, mixtures):
+def recipe_version(variants, mixtures, quiet=0.0):
+    if quiet:
+        return (f"monitor-v3 (real+synth, {variants} augmented variants, {mixtures} mixtures and {quiet} quiet "
+                f"samples per clip)")
     return f"monitor-v2 (real+synth, {variants} augmented variants, {mixtures} mixtures per clip)"
 
 
@@ -317,13 +341,14 @@ def main():
     ap.add_argument("--variants", type=int, default=2)
     ap.add_argument("--mixtures", type=float, default=0.3)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--quiet", type=float, default=0.0, help="samples with no label (silence, faint noise) per clip")
     ap.add_argument("--limit", type=int, help="first N clips only (a quick check)")
     ap.add_argument("--out", default=OUT_DIR)
     ap.add_argument("--sources", nargs="+", default=SOURCE_DIRS,
                     help="directories with clips.jsonl (default: model/data/real and model/data/synth)")
     args = ap.parse_args()
     torch.set_num_threads(1)  # the workers are the parallelism
-    build(args.sources, args.out, args.variants, args.mixtures, args.workers, limit=args.limit)
+    build(args.sources, args.out, args.variants, args.mixtures, args.workers, limit=args.limit, quiet=args.quiet)
 
 
 if __name__ == "__main__":

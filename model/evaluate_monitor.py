@@ -79,6 +79,17 @@ def heldout_top1(model, heldout):
     return out
 
 
+def quiet_false_alarms(s, fbset, thresholds):
+    """On the samples with no label (silence, faint noise; dataset.py --quiet): how many raise a label above its
+    threshold, and which labels they raise. None when the split has none."""
+    quiet = [i for i, info in enumerate(fbset.info) if info.get("quiet")]
+    if not quiet:
+        return None
+    above = s[quiet] >= torch.tensor([thresholds[lab] for lab in LABELS])
+    return {"samples": len(quiet), "with_a_label": int(above.any(1).sum()),
+            "per_label": {lab: int(above[:, c].sum()) for c, lab in enumerate(LABELS) if int(above[:, c].sum())}}
+
+
 def evaluate_set(model, val, test, heldout=None):
     all_val = list(range(len(val)))
     thresholds = choose_thresholds(scores(model, val, all_val), val.labels)
@@ -110,7 +121,7 @@ def evaluate_set(model, val, test, heldout=None):
     for shift in SHIFTS[1:]:
         t, p = top1(scores(model, test, single, shift), test, single)
         settings[evaluate.setting_key(None, shift)] = float((t == p).float().mean())
-    return {"thresholds": thresholds, "per_label": per_label,
+    return {"thresholds": thresholds, "per_label": per_label, "quiet": quiet_false_alarms(s, test, thresholds),
             "map": sum(a for a in ap if a == a) / len([a for a in ap if a == a]),
             "top1_single_real": float((truth == top).float().mean()), "single_real_clips": len(single),
             "per_label_top1": per_label_top1, "confusion": confusion, "settings": settings,
@@ -145,6 +156,11 @@ def markdown(res):
             lab, pkg = key.split(" ", 1)
             lines.append(f"| {lab} | {pkg} | {n} | {right / n:.2f} |")
         lines.append("")
+    q = res.get("quiet")
+    if q:
+        raised = ", ".join(f"{lab} {n}" for lab, n in q["per_label"].items()) or "none"
+        lines += [f"Quiet samples (silence, faint noise; no label): {q['with_a_label']} of {q['samples']} raise a "
+                  f"label above its threshold ({raised}).", ""]
     h = res.get("heldout_synth")
     if h:
         labs = list(h["counts"])

@@ -159,10 +159,12 @@ def mean_ap(scores, targets):
 def sample_order(cfg: RunConfig, labels, rng, real=None):
     """One epoch's clip order: a permutation, or with cfg.balance a weighted draw of as many clips in which a
     clip's weight is its rarest label's count^-balance (multi-hot labels) so that scarce labels are seen more.
+    Samples with no label (dataset.py --quiet) count as one more label of their own.
     real (bool per sample, optional): samples that are not real get cfg.synth_weight times their weight, so that
     a label with many synthetic clips and few real ones (alarm) does not teach its synthesizer's sound."""
     if cfg.balance <= 0 or labels.dim() == 1:
         return rng.permutation(len(labels))
+    labels = torch.cat([labels, (labels.sum(1, keepdim=True) == 0).to(labels.dtype)], 1)
     counts = labels.sum(0).clamp(min=1)
     weights = (labels * counts.pow(-cfg.balance)).max(1).values.double().numpy()
     if real is not None and cfg.synth_weight != 1.0:
@@ -404,7 +406,8 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
             vlogits = predict(model, vtok, cfg.max_row_tokens)
             top = vlogits.argmax(-1)
             if multilabel:  # top-1 is right when it is one of the sample's labels; val_acc ranks runs by mAP
-                record["val_top1"] = float(vlab[torch.arange(len(top)), top].mean())
+                labelled = vlab.sum(1) > 0                              # quiet samples have no top-1 to get right
+                record["val_top1"] = float(vlab[torch.arange(len(top)), top][labelled].mean())
                 record["val_acc"] = record["val_map"] = mean_ap(torch.sigmoid(vlogits), vlab)
             else:
                 record["val_acc"] = float((top == vlab).float().mean())

@@ -113,6 +113,33 @@ def test_build_writes_every_split_with_multi_hot_labels_and_stats(tmp_path):
     assert train_part["samples"] == 2 * train_part["clips"] + int(0.5 * train_part["clips"])
 
 
+def test_quiet_samples_are_faint_or_silent_and_carry_no_label(tmp_path):
+    rng = np.random.default_rng(3)
+    silent, levels = 0, []
+    for _ in range(200):
+        x = dataset.quiet_wave(rng)
+        assert dataset.QUIET_SECONDS[0] * data.SR <= len(x) <= dataset.QUIET_SECONDS[1] * data.SR
+        assert np.all(np.isfinite(x))
+        if not np.any(x):
+            silent += 1
+        else:
+            levels.append(dataset.db(x))
+    assert 20 < silent < 70                                              # about a fifth is digital silence
+    assert min(levels) > dataset.QUIET_DBFS[0] - 1 and max(levels) < dataset.QUIET_DBFS[1] + 1
+    clips = [(f"q{k}", [LABELS[k % len(LABELS)]], tone(0.5, 300 + 50 * k)) for k in range(30)]
+    write_source(tmp_path / "real", clips)
+    summary = dataset.build([str(tmp_path / "real")], str(tmp_path / "set"), variants=1, mixtures=0.0, workers=1,
+                            quiet=0.5)
+    assert "quiet" in json.load(open(tmp_path / "set" / "stats.json"))["recipe"]
+    for split, _ in dataset.SPLIT_FRACTIONS:
+        part = summary[split]
+        assert part["quiet"] == int(0.5 * part["clips"])
+        stored = torch.load(tmp_path / "set" / f"{split}.pt")
+        quiet = [k for k, info in enumerate(stored["info"]) if info.get("quiet")]
+        assert len(quiet) == part["quiet"]
+        assert all(stored["labels"][k].sum() == 0 and not stored["info"][k]["real"] for k in quiet)
+
+
 def test_average_precision_ranks_perfect_above_reversed():
     targets = torch.tensor([[1, 0], [1, 0], [0, 1], [0, 0]], dtype=torch.float32)
     good = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9], [0.2, 0.3]])
@@ -127,6 +154,14 @@ def test_balanced_order_draws_rare_labels_more_often():
     cfg = replace(train.RUNS["monitor"], balance=1.0)
     order = train.sample_order(cfg, labels, np.random.default_rng(0))
     assert len(order) == 100 and 30 < sum(int(i) >= 90 for i in order) < 70  # about half siren, not a tenth
+
+
+def test_balanced_order_draws_samples_without_a_label_as_a_label_of_their_own():
+    labels = torch.zeros(100, len(LABELS))
+    labels[:90, 0] = 1  # 90 speech, 10 with no label (quiet)
+    cfg = replace(train.RUNS["monitor"], balance=1.0)
+    order = train.sample_order(cfg, labels, np.random.default_rng(0))
+    assert 30 < sum(int(i) >= 90 for i in order) < 70  # about half, not never (weight 0) and not a tenth
 
 
 def test_synth_weight_draws_synthetic_samples_less_often():
@@ -159,10 +194,11 @@ def test_multi_label_training_step_runs_on_a_built_set(tmp_path):
     rng = np.random.default_rng(0)
     clips = [(f"g{i}", [LABELS[i % 3]], tone(rng.uniform(0.3, 1.2), 300 * (1 + i % 3))) for i in range(30)]
     write_source(tmp_path / "real", clips)
-    dataset.build([str(tmp_path / "real")], str(tmp_path / "set"), variants=1, mixtures=0.3, workers=1)
+    dataset.build([str(tmp_path / "real")], str(tmp_path / "set"), variants=1, mixtures=0.3, workers=1, quiet=0.3)
     stats = json.load(open(tmp_path / "set" / "stats.json"))
     tr = train.FbankSet(str(tmp_path / "set" / "train.pt"), stats["mean"], stats["std"], 3072)
     va = train.FbankSet(str(tmp_path / "set" / "val.pt"), stats["mean"], stats["std"], 3072)
+    assert any(row.sum() == 0 for row in tr.labels)                      # quiet samples (no label) train too
     cfg = replace(train.RUNS["monitor"], d_model=32, depth=1, heads=2, epochs=1, step_tokens=512, warmup_steps=1)
     model, history = train.train(cfg, (tr, tr.labels), (va, va.labels), stats, max_steps=3, log=lambda _: None)
     assert history and np.isfinite(history[0]["train_loss"])
@@ -201,6 +237,29 @@ def test_monitor_evaluation_reports_every_label_and_setting(tmp_path):
     assert sum(n for n, _ in res["top1_by_source"].values()) == res["single_real_clips"]
     right = sum(r for _, r in res["top1_by_source"].values())
     assert right == round(res["top1_single_real"] * res["single_real_clips"])
+    assert res["quiet"] is None                                          # a set built without --quiet
+
+
+def test_monitor_evaluation_counts_the_quiet_samples_that_raise_a_label(tmp_path):
+    import evaluate_monitor
+    rng = np.random.default_rng(1)
+    clips = [(f"w{i}", [LABELS[i % len(LABELS)]], tone(rng.uniform(0.3, 1.0), 300 + 30 * i)) for i in range(40)]
+    write_source(tmp_path / "real", clips)
+    dataset.build([str(tmp_path / "real")], str(tmp_path / "set"), variants=1, mixtures=0.0, workers=1, quiet=1.0)
+    stats = json.load(open(tmp_path / "set" / "stats.json"))
+    test = train.FbankSet(str(tmp_path / "set" / "test.pt"), stats["mean"], stats["std"], 3072)
+    quiet = [i for i, info in enumerate(test.info) if info.get("quiet")]
+    s = torch.zeros(len(test), len(LABELS))
+    s[quiet[0], LABELS.index("alarm")] = 0.9                             # one faint hiss heard as alarm
+    s[quiet[-1], LABELS.index("noise")] = 0.3                            # and one noise below its threshold
+    thresholds = {lab: 0.5 for lab in LABELS}
+    got = evaluate_monitor.quiet_false_alarms(s, test, thresholds)
+    assert got == {"samples": len(quiet), "with_a_label": 1, "per_label": {"alarm": 1}}
+    val = train.FbankSet(str(tmp_path / "set" / "val.pt"), stats["mean"], stats["std"], 3072)
+    model = ElasticAST(ElasticASTConfig(d_model=32, depth=1, heads=2)).eval()
+    res = evaluate_monitor.evaluate_set(model, val, test)
+    assert res["quiet"]["samples"] == len(quiet) and 0 <= res["quiet"]["with_a_label"] <= len(quiet)
+    assert f"of {len(quiet)} raise a label" in evaluate_monitor.markdown(res)
 
 
 def test_heldout_synthesizers_never_reach_train_val_or_test(tmp_path):
