@@ -308,7 +308,7 @@ def build(source_dirs, out_dir, variants, mixtures, workers=2, seed=7, limit=Non
         torch.save({"fbanks": [s[0] for s in samples], "labels": torch.from_numpy(np.stack([s[1] for s in samples])),
                     "info": [s[2] for s in samples], "label_names": LABELS},
                    os.path.join(out_dir, f"{split}.pt"))
-        summary[split] = {"clips": len(part), "samples": len(samples), "quiet": sum(not s[2]["labels"] for s in samples),
+        summary[split] = {"clips": len(part), "samples": len(samples), "quiet": sum(bool(s[2].get("quiet")) for s in samples),
                           "per_label": {lab: int(sum(lab in s[2]["labels"] for s in samples)) for lab in LABELS}}
         print(split, json.dumps(summary[split]), flush=True)
     train = torch.load(os.path.join(out_dir, "train.pt"))
