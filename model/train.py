@@ -295,6 +295,40 @@ def init_weights(path):
     return torch.load(path, map_location="cpu")
 
 
+def deepen(state, depth):
+    """A state_dict of a model with fewer blocks than `depth`, grown to `depth` blocks that compute the same
+    function: the old blocks spread evenly (block i at position i * depth // old_depth), each new block an
+    identity (its attention and MLP output projections zero, so it adds nothing to the residual stream until
+    training moves them). A state_dict with `depth` blocks comes back unchanged; a deeper one is an error."""
+    old = sorted({int(k.split(".")[1]) for k in state if k.startswith("blocks.")})
+    if len(old) == depth:
+        return state
+    if len(old) > depth:
+        raise ValueError(f"cannot start a {depth}-block model from {len(old)} blocks")
+    if old != list(range(len(old))):
+        raise ValueError(f"block indices {old} are not 0..{len(old) - 1}")
+    place = {i: i * depth // len(old) for i in old}
+    template = {k.split(".", 2)[2]: v for k, v in state.items() if k.startswith("blocks.0.")}
+    grown = {k: v for k, v in state.items() if not k.startswith("blocks.")}
+    for k, v in state.items():
+        if k.startswith("blocks."):
+            _, i, rest = k.split(".", 2)
+            grown[f"blocks.{place[int(i)]}.{rest}"] = v
+    g = torch.Generator().manual_seed(depth)
+    for pos in sorted(set(range(depth)) - set(place.values())):
+        for rest, v in template.items():
+            if rest.startswith("ln"):    # layer norms as initialised: weight 1, bias 0
+                new = torch.ones_like(v) if rest.endswith("weight") else torch.zeros_like(v)
+            elif rest.startswith("proj.") or rest.startswith("mlp.2."):   # outputs into the residual stream
+                new = torch.zeros_like(v)
+            elif rest.endswith("weight"):   # qkv and the MLP's first layer: small random, about as initialised
+                new = torch.randn(v.shape, generator=g).clamp(-2, 2) * 0.02
+            else:
+                new = torch.zeros_like(v)
+            grown[f"blocks.{pos}.{rest}"] = new
+    return grown
+
+
 def lr_at(cfg, step, total):
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
@@ -330,7 +364,7 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     model = ElasticAST(model_cfg)
     if init_from:  # continued training (a warm restart of the schedule) from another run's weights
         init = init_from if isinstance(init_from, dict) else init_weights(init_from)
-        model.load_state_dict(init["model"])
+        model.load_state_dict(deepen(init["model"], cfg.depth))
     if state is not None:
         model.load_state_dict(state["model"])
     device = torch.device(cfg.device)
@@ -459,7 +493,8 @@ def main():
     ap.add_argument("--name", help="run directory name (default: the run's name)")
     ap.add_argument("--out-dir", help="where ckpt.pt/best.pt/log.jsonl go (default model/runs/<name>)")
     ap.add_argument("--init-from", help="checkpoint, or exported model directory / model.json, whose weights (and "
-                    "mean/std) start this run (continued training)")
+                    "mean/std) start this run (continued training); from fewer blocks than --depth, the extra blocks start as "
+                    "identities (see deepen)")
     ap.add_argument("--synth-weight", type=float, help="draw weight factor of synthetic-only samples (with balance)")
     ap.add_argument("--resume", help="a ckpt.pt of this run: go on from its next epoch (same schedule)")
     ap.add_argument("--hold-s", type=float, help="stop (resumably) before an epoch that would end past this")
