@@ -4,6 +4,7 @@ import io.elasticast.app.bench.ChildProcess;
 import io.elasticast.app.bench.CpuProfile;
 import io.elasticast.app.bench.ModelCapacity;
 import io.elasticast.app.bench.ProcessCpu;
+import io.elasticast.app.bench.TopicLatencyProbe;
 import io.elasticast.app.bench.WindowLedger;
 import io.elasticast.app.live.FeedBoard;
 import io.elasticast.featurizer.FeaturizerSettings;
@@ -265,7 +266,17 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       Map<String, Double> cpuStart = new LinkedHashMap<>();
       pids.forEach((name, pid) -> cpuStart.put(name, ProcessCpu.seconds(pid)));
       ProcessCpu.Machine machineStart = ProcessCpu.Machine.now();
+      var raw = pipeline.topics().audioRaw;
+      var rawChunks = raw.valueSerde().deserializer();
+      TopicLatencyProbe rawProbe = new TopicLatencyProbe(pipeline.bootstrapServers(), raw.name(),
+          false, v -> rawChunks.deserialize(raw.name(), v).getEventTimeStartMicros() / 1000
+              + chunkMillis);
+      TopicLatencyProbe normalisedProbe = new TopicLatencyProbe(pipeline.bootstrapServers(),
+          pipeline.topics().audioNormalised.name(), true, null);
       List<Long> latencies = new ArrayList<>();
+      Map<String, List<Long>> latenciesByPolicy = new java.util.TreeMap<>();
+      List<Long> inJob = new ArrayList<>();
+      List<Long> outsideInference = new ArrayList<>();
       long counted = 0;
       double heapMax = 0;
       long start = System.nanoTime();
@@ -273,7 +284,12 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       while (System.nanoTime() < end) {
         for (ConsumerRecord<String, ClassificationEvent> r : consumer.poll(Duration.ofMillis(100))) {
           if (r.value().getStreamId().startsWith(prefix + "-")) {
-            latencies.add(System.currentTimeMillis() * 1000 - r.value().getWindowEndMicros());
+            long latency = System.currentTimeMillis() * 1000 - r.value().getWindowEndMicros();
+            latencies.add(latency);
+            latenciesByPolicy.computeIfAbsent(String.valueOf(r.value().getWindowPolicy()),
+                k -> new ArrayList<>()).add(latency);
+            inJob.add(r.value().getProcessingLatencyMicros());
+            outsideInference.add(latency - r.value().getProcessingLatencyMicros());
             ledger.add(r.value());
             counted++;
           }
@@ -281,6 +297,11 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         heapMax = Math.max(heapMax, memory.getHeapMemoryUsage().getUsed() / 1e6);
       }
       double elapsed = (System.nanoTime() - start) / 1e9;
+      List<Long> rawMillis = rawProbe.stop();
+      List<Long> rawBehindAudio = rawProbe.behindAudio();
+      List<Long> normalisedMillis = normalisedProbe.stop();
+      rawProbe.close();
+      normalisedProbe.close();
       ProcessCpu.Machine machineEnd = ProcessCpu.Machine.now();
       Map<String, Double> cores = new LinkedHashMap<>();
       double cpuSeconds = 0;
@@ -297,6 +318,17 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       String note = String.format("warm-up %.0f s; CPU: these processes %.2f cores of %.2f busy",
           warmedSeconds, cpuSeconds / elapsed,
           machineEnd.busySince(machineStart) * Runtime.getRuntime().availableProcessors());
+      outsideInference.sort(null);
+      note += "; " + latencyBreakdown(latenciesByPolicy, inJob) + String.format(
+          "; the rest (before the inference operator and after it) %d/%d",
+          FeedBoard.percentile(outsideInference, 0.5) / 1000,
+          FeedBoard.percentile(outsideInference, 0.99) / 1000) + String.format(
+          "; chunks readable after ingest sent them, p50/p99 ms: raw %d/%d, normalised (read"
+              + " committed) %d/%d; raw chunks readable after their audio's end %d/%d",
+          FeedBoard.percentile(rawMillis, 0.5),
+          FeedBoard.percentile(rawMillis, 0.99), FeedBoard.percentile(normalisedMillis, 0.5),
+          FeedBoard.percentile(normalisedMillis, 0.99), FeedBoard.percentile(rawBehindAudio, 0.5),
+          FeedBoard.percentile(rawBehindAudio, 0.99));
       var latest = latestCheckpoint(pipeline.webUiPort(), jobId);
       if (latest != null) {
         checkpointMb = latest.stateBytes() / 1e6;
@@ -338,6 +370,27 @@ public final class BenchPipelineCommand implements Callable<Integer> {
           count, cores, machineEnd.busySince(machineStart), cpuSeconds * 1000 / (n * elapsed),
           heapMax, checkpointMb, note);
     }
+  }
+
+  /**
+   * p50/p99 per window policy (a segment's end is known only once the segment detector closes it)
+   * and of the events' own processingLatencyMicros (window ready in the job -> event emitted), to
+   * tell where a latency tail comes from.
+   */
+  static String latencyBreakdown(Map<String, List<Long>> byPolicy, List<Long> inJob) {
+    StringBuilder b = new StringBuilder("latency p50/p99 ms by policy:");
+    byPolicy.forEach((policy, values) -> {
+      List<Long> sorted = new ArrayList<>(values);
+      sorted.sort(null);
+      b.append(String.format(" %s %d/%d (%d windows)", policy,
+          FeedBoard.percentile(sorted, 0.5) / 1000, FeedBoard.percentile(sorted, 0.99) / 1000,
+          sorted.size()));
+    });
+    List<Long> sorted = new ArrayList<>(inJob);
+    sorted.sort(null);
+    b.append(String.format("; window ready -> event emitted in the job %d/%d",
+        FeedBoard.percentile(sorted, 0.5) / 1000, FeedBoard.percentile(sorted, 0.99) / 1000));
+    return b.toString();
   }
 
   private static KafkaConsumer<String, ClassificationEvent> consumer(LocalPipeline pipeline, JobConfig c) {
