@@ -90,6 +90,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   @Option(names = "--profile", paramLabel = "DIR", description = "Profile each process's CPU (async-profiler: Java, native and JVM frames) over the measured seconds into DIR (collapsed stacks) and print its top frames.")
   Path profileDir;
 
+  @Option(names = "--topic-probes", description = "Also time how soon chunks are readable on the raw"
+      + " and normalised topics (consumers in this JVM: their CPU counts as the job's).")
+  boolean topicProbes;
+
   /** The committed tiny random-weight export, for {@code --model tiny}. */
   static final String TINY_MODEL = "model/artifacts/model-tiny-random.json";
 
@@ -266,13 +270,16 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       Map<String, Double> cpuStart = new LinkedHashMap<>();
       pids.forEach((name, pid) -> cpuStart.put(name, ProcessCpu.seconds(pid)));
       ProcessCpu.Machine machineStart = ProcessCpu.Machine.now();
-      var raw = pipeline.topics().audioRaw;
-      var rawChunks = raw.valueSerde().deserializer();
-      TopicLatencyProbe rawProbe = new TopicLatencyProbe(pipeline.bootstrapServers(), raw.name(),
-          false, v -> rawChunks.deserialize(raw.name(), v).getEventTimeStartMicros() / 1000
-              + chunkMillis);
-      TopicLatencyProbe normalisedProbe = new TopicLatencyProbe(pipeline.bootstrapServers(),
-          pipeline.topics().audioNormalised.name(), true, null);
+      TopicLatencyProbe rawProbe = null;
+      TopicLatencyProbe normalisedProbe = null;
+      if (topicProbes) {
+        var raw = pipeline.topics().audioRaw;
+        var rawChunks = raw.valueSerde().deserializer();
+        rawProbe = new TopicLatencyProbe(pipeline.bootstrapServers(), raw.name(), false,
+            v -> rawChunks.deserialize(raw.name(), v).getEventTimeStartMicros() / 1000 + chunkMillis);
+        normalisedProbe = new TopicLatencyProbe(pipeline.bootstrapServers(),
+            pipeline.topics().audioNormalised.name(), true, null);
+      }
       List<Long> latencies = new ArrayList<>();
       Map<String, List<Long>> latenciesByPolicy = new java.util.TreeMap<>();
       List<Long> inJob = new ArrayList<>();
@@ -297,11 +304,15 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         heapMax = Math.max(heapMax, memory.getHeapMemoryUsage().getUsed() / 1e6);
       }
       double elapsed = (System.nanoTime() - start) / 1e9;
-      List<Long> rawMillis = rawProbe.stop();
-      List<Long> rawBehindAudio = rawProbe.behindAudio();
-      List<Long> normalisedMillis = normalisedProbe.stop();
-      rawProbe.close();
-      normalisedProbe.close();
+      String probes = "";
+      if (topicProbes) {
+        rawProbe.close();
+        normalisedProbe.close();
+        probes = String.format("; chunks readable after ingest sent them, p50/p99 ms: raw %s,"
+                + " normalised (read committed) %s; raw chunks readable after their audio's end %s",
+            p50p99(rawProbe.sinceSent(), 1), p50p99(normalisedProbe.sinceSent(), 1),
+            p50p99(rawProbe.behindAudio(), 1));
+      }
       ProcessCpu.Machine machineEnd = ProcessCpu.Machine.now();
       Map<String, Double> cores = new LinkedHashMap<>();
       double cpuSeconds = 0;
@@ -318,17 +329,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
       String note = String.format("warm-up %.0f s; CPU: these processes %.2f cores of %.2f busy",
           warmedSeconds, cpuSeconds / elapsed,
           machineEnd.busySince(machineStart) * Runtime.getRuntime().availableProcessors());
-      outsideInference.sort(null);
-      note += "; " + latencyBreakdown(latenciesByPolicy, inJob) + String.format(
-          "; the rest (before the inference operator and after it) %d/%d",
-          FeedBoard.percentile(outsideInference, 0.5) / 1000,
-          FeedBoard.percentile(outsideInference, 0.99) / 1000) + String.format(
-          "; chunks readable after ingest sent them, p50/p99 ms: raw %d/%d, normalised (read"
-              + " committed) %d/%d; raw chunks readable after their audio's end %d/%d",
-          FeedBoard.percentile(rawMillis, 0.5),
-          FeedBoard.percentile(rawMillis, 0.99), FeedBoard.percentile(normalisedMillis, 0.5),
-          FeedBoard.percentile(normalisedMillis, 0.99), FeedBoard.percentile(rawBehindAudio, 0.5),
-          FeedBoard.percentile(rawBehindAudio, 0.99));
+      note += "; " + latencyBreakdown(latenciesByPolicy, inJob, outsideInference) + probes;
       var latest = latestCheckpoint(pipeline.webUiPort(), jobId);
       if (latest != null) {
         checkpointMb = latest.stateBytes() / 1e6;
@@ -373,24 +374,25 @@ public final class BenchPipelineCommand implements Callable<Integer> {
   }
 
   /**
-   * p50/p99 per window policy (a segment's end is known only once the segment detector closes it)
-   * and of the events' own processingLatencyMicros (window ready in the job -> event emitted), to
-   * tell where a latency tail comes from.
+   * Latency p50/p99 (µs in, ms out) per window policy (a segment's end is known only once the
+   * segment detector closes it), inside the inference operator (the events' processingLatencyMicros:
+   * arrival -> event emitted) and in the rest of the path, to tell where a latency tail comes from.
    */
-  static String latencyBreakdown(Map<String, List<Long>> byPolicy, List<Long> inJob) {
+  static String latencyBreakdown(Map<String, List<Long>> byPolicy, List<Long> inOperator,
+      List<Long> rest) {
     StringBuilder b = new StringBuilder("latency p50/p99 ms by policy:");
-    byPolicy.forEach((policy, values) -> {
-      List<Long> sorted = new ArrayList<>(values);
-      sorted.sort(null);
-      b.append(String.format(" %s %d/%d (%d windows)", policy,
-          FeedBoard.percentile(sorted, 0.5) / 1000, FeedBoard.percentile(sorted, 0.99) / 1000,
-          sorted.size()));
-    });
-    List<Long> sorted = new ArrayList<>(inJob);
+    byPolicy.forEach((policy, values) -> b.append(String.format(" %s %s (%d windows)", policy,
+        p50p99(values, 1000), values.size())));
+    return b.append("; window ready -> event emitted in the job ").append(p50p99(inOperator, 1000))
+        .append("; the rest (before the inference operator and after it) ").append(p50p99(rest, 1000))
+        .toString();
+  }
+
+  /** "p50/p99" of {@code values} (any order), each divided by {@code unit}. */
+  static String p50p99(List<Long> values, long unit) {
+    List<Long> sorted = new ArrayList<>(values);
     sorted.sort(null);
-    b.append(String.format("; window ready -> event emitted in the job %d/%d",
-        FeedBoard.percentile(sorted, 0.5) / 1000, FeedBoard.percentile(sorted, 0.99) / 1000));
-    return b.toString();
+    return FeedBoard.percentile(sorted, 0.5) / unit + "/" + FeedBoard.percentile(sorted, 0.99) / unit;
   }
 
   private static KafkaConsumer<String, ClassificationEvent> consumer(LocalPipeline pipeline, JobConfig c) {

@@ -19,7 +19,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * the chunk being readable by the job; and, where given a way to read a record's audio end time
  * from its value, how far behind that end the record became readable (what pacing, batching and
  * the hops add to the audio's own clock). Reads from the end of the topic on, on a thread of its
- * own, until {@link #stop}.
+ * own, until {@link #close}.
  */
 public final class TopicLatencyProbe implements AutoCloseable {
 
@@ -63,34 +63,28 @@ public final class TopicLatencyProbe implements AutoCloseable {
     }
   }
 
-  /** Stops reading; the latencies seen so far, sorted (ms). */
-  public List<Long> stop() {
-    return stop(millis);
+  /** Milliseconds from each record's timestamp to its being read, in reading order. */
+  public List<Long> sinceSent() {
+    synchronized (millis) {
+      return List.copyOf(millis);
+    }
   }
 
-  /** After {@link #stop}: how far behind its audio's end each record was readable, sorted (ms). */
+  /** Milliseconds from each record's audio end to its being read (empty without a way to read it). */
   public List<Long> behindAudio() {
-    return stop(behindAudio);
+    synchronized (millis) {
+      return List.copyOf(behindAudio);
+    }
   }
 
-  private List<Long> stop(List<Long> values) {
+  /** Stops reading (what was read stays available). */
+  @Override
+  public void close() {
     running = false;
     try {
       thread.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    synchronized (millis) {
-      List<Long> sorted = new ArrayList<>(values);
-      sorted.sort(null);
-      return sorted;
-    }
-  }
-
-  @Override
-  public void close() {
-    if (running) {
-      stop();
     }
     consumer.close(Duration.ofSeconds(2));
   }
