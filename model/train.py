@@ -295,12 +295,15 @@ def init_weights(path):
     return torch.load(path, map_location="cpu")
 
 
-def deepen(state, depth):
-    """A state_dict of a model with fewer blocks than `depth`, grown to `depth` blocks that compute the same
-    function: the old blocks spread evenly (block i at position i * depth // old_depth), each new block an
-    identity (its attention and MLP output projections zero, so it adds nothing to the residual stream until
-    training moves them). A state_dict with `depth` blocks comes back unchanged; a deeper one is an error."""
-    old = sorted({int(k.split(".")[1]) for k in state if k.startswith("blocks.")})
+def deepen(state, fresh):
+    """`state` (a state_dict with fewer blocks) grown to the blocks of `fresh` (the state_dict of a newly built
+    model of the target depth), computing the same function: the old blocks spread evenly (block i at position
+    i * depth // old_depth); each new block is fresh's, as ElasticAST initialised it, with its attention and MLP
+    output projections zeroed, so it adds nothing to the residual stream until training moves them. A state with
+    as many blocks comes back unchanged; a deeper one is an error."""
+    def blocks(sd):
+        return sorted({int(k.split(".")[1]) for k in sd if k.startswith("blocks.")})
+    old, depth = blocks(state), len(blocks(fresh))
     if len(old) == depth:
         return state
     if len(old) > depth:
@@ -308,24 +311,16 @@ def deepen(state, depth):
     if old != list(range(len(old))):
         raise ValueError(f"block indices {old} are not 0..{len(old) - 1}")
     place = {i: i * depth // len(old) for i in old}
-    template = {k.split(".", 2)[2]: v for k, v in state.items() if k.startswith("blocks.0.")}
     grown = {k: v for k, v in state.items() if not k.startswith("blocks.")}
     for k, v in state.items():
         if k.startswith("blocks."):
             _, i, rest = k.split(".", 2)
             grown[f"blocks.{place[int(i)]}.{rest}"] = v
-    g = torch.Generator().manual_seed(depth)
-    for pos in sorted(set(range(depth)) - set(place.values())):
-        for rest, v in template.items():
-            if rest.startswith("ln"):    # layer norms as initialised: weight 1, bias 0
-                new = torch.ones_like(v) if rest.endswith("weight") else torch.zeros_like(v)
-            elif rest.startswith("proj.") or rest.startswith("mlp.2."):   # outputs into the residual stream
-                new = torch.zeros_like(v)
-            elif rest.endswith("weight"):   # qkv and the MLP's first layer: small random, about as initialised
-                new = torch.randn(v.shape, generator=g).clamp(-2, 2) * 0.02
-            else:
-                new = torch.zeros_like(v)
-            grown[f"blocks.{pos}.{rest}"] = new
+    new_blocks = set(range(depth)) - set(place.values())
+    for k, v in fresh.items():
+        if k.startswith("blocks.") and int(k.split(".")[1]) in new_blocks:
+            rest = k.split(".", 2)[2]
+            grown[k] = torch.zeros_like(v) if rest.startswith(("proj.", "mlp.2.")) else v
     return grown
 
 
@@ -364,7 +359,7 @@ def train(cfg: RunConfig, train_set, val_set, stats, max_steps=None, out_dir=Non
     model = ElasticAST(model_cfg)
     if init_from:  # continued training (a warm restart of the schedule) from another run's weights
         init = init_from if isinstance(init_from, dict) else init_weights(init_from)
-        model.load_state_dict(deepen(init["model"], cfg.depth))
+        model.load_state_dict(deepen(init["model"], model.state_dict()))
     if state is not None:
         model.load_state_dict(state["model"])
     device = torch.device(cfg.device)

@@ -136,10 +136,10 @@ def test_a_shallower_model_deepened_computes_the_same_function_and_its_new_block
     from export_onnx import serving_example
     torch.manual_seed(0)
     small = train.ElasticAST(train.ElasticASTConfig(d_model=32, depth=2, heads=2)).eval()
-    grown = train.deepen(small.state_dict(), 5)
+    big = train.ElasticAST(train.ElasticASTConfig(d_model=32, depth=5, heads=2)).eval()
+    grown = train.deepen(small.state_dict(), big.state_dict())
     assert sorted({int(k.split(".")[1]) for k in grown if k.startswith("blocks.")}) == [0, 1, 2, 3, 4]
     assert torch.equal(grown["blocks.2.qkv.weight"], small.state_dict()["blocks.1.qkv.weight"])  # 1 -> 1 * 5 // 2
-    big = train.ElasticAST(train.ElasticASTConfig(d_model=32, depth=5, heads=2)).eval()
     big.load_state_dict(grown)
     inputs = serving_example([48, 100, 20, 64], max_row_tokens=64)
     with torch.no_grad():
@@ -148,6 +148,6 @@ def test_a_shallower_model_deepened_computes_the_same_function_and_its_new_block
     big.train()
     big.forward_flat(*inputs).square().sum().backward()
     assert big.blocks[1].proj.weight.grad.abs().sum() > 0 and big.blocks[1].mlp[2].weight.grad.abs().sum() > 0
-    assert train.deepen(grown, 5) is grown
+    assert train.deepen(grown, big.state_dict()) is grown
     with pytest.raises(ValueError, match="cannot start a 2-block model from 5 blocks"):
-        train.deepen(grown, 2)
+        train.deepen(grown, small.state_dict())
